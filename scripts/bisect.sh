@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Bisectability: for k = 1..N, the tree with patches 1..k applied must build
+# the objects patch k touches (every touched .c file's object; mm/ when it
+# touches only headers).  vmlinux with all N applied is the main build.
+# Runs in its own tree and object dir, configured like $OBJ; the result is
+# remembered per series and config, so an unchanged series is not rebuilt.
+. "$(dirname "$0")/lib.sh"
+
+mapfile -t LIST < <(series_patches)
+if [ ${#LIST[@]} = 0 ]; then
+	echo "ok - bisect: series is empty # SKIP nothing to bisect"
+	exit 0
+fi
+[ -f "$OBJ/.config" ] || die "${OBJ#$ROOT/} is not configured: make build first"
+
+bsrc=$BUILD/src/linux-$BASE_VERSION-bisect
+bobj=$BUILD/obj/bisect-$PROFILE
+sum=$( (cd "$PATCHES" && cat series "${LIST[@]}"; cat "$OBJ/.config") | sha1sum | cut -c1-40)
+if [ "$(cat "$bobj/.memcg-lru-bisect-ok" 2>/dev/null)" = "$sum" ]; then
+	for p in "${LIST[@]}"; do echo "ok - bisect: $p (unchanged since last pass)"; done
+	exit 0
+fi
+
+rm -rf "$bsrc" "$bobj/.memcg-lru-bisect-ok"
+cp -al "$SRC_BASE" "$bsrc"
+mkdir -p "$bobj"
+cp "$OBJ/.config" "$bobj/.config"
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+bmake() { make -s -C "$bsrc" O="$bobj" -j"$JOBS" CC="$cc" LOCALVERSION= "$@"; }
+
+bad=0 k=0
+for p in "${LIST[@]}"; do
+	k=$((k + 1))
+	if ! out=$(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt push -q 2>&1); then
+		echo "not ok - bisect: $p does not apply on top of patches 1..$((k - 1))"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		exit 1
+	fi
+	mapfile -t files < <(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt files "$p")
+	targets=()
+	for f in "${files[@]}"; do
+		case $f in
+		tools/*|Documentation/*|scripts/*) ;;
+		*.c) targets+=("${f%.c}.o") ;;
+		esac
+	done
+	if [ ${#targets[@]} = 0 ]; then
+		printf '%s\n' "${files[@]}" | grep -q '\.h$' && targets=(mm/)
+	fi
+	if [ ${#targets[@]} = 0 ]; then
+		echo "ok - bisect: $p ($k/${#LIST[@]}) # SKIP touches no code"
+		continue
+	fi
+	if out=$(bmake olddefconfig 2>&1 && bmake "${targets[@]}" 2>&1) &&
+	   ! printf '%s\n' "$out" | grep -q 'warning:'; then
+		echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}"
+	else
+		echo "not ok - bisect: $p ($k/${#LIST[@]}) does not build ${targets[*]} cleanly"
+		printf '%s\n' "$out" | grep -E 'error|warning' | head -20 | sed 's/^/# /'
+		bad=1
+	fi
+done
+[ $bad = 0 ] && echo "$sum" > "$bobj/.memcg-lru-bisect-ok"
+exit $bad

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# checkpatch.sh [PATCH...]: scripts/checkpatch.pl --strict from the base tree
+# on every patch of the series (or the ones named).  Prints one TAP-style
+# line per patch; exits non-zero if any patch has an error, warning or check.
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$SRC_BASE/scripts/checkpatch.pl" ] || die "${SRC_BASE#$ROOT/} missing: make base"
+if [ $# -gt 0 ]; then
+	list=("$@")
+else
+	mapfile -t list < <(series_patches)
+fi
+bad=0
+for p in "${list[@]}"; do
+	f=$p
+	[ -f "$f" ] || f=$PATCHES/$p
+	out=$(cd "$SRC_BASE" && perl scripts/checkpatch.pl --strict \
+		--color=never --show-types "$f" 2>&1)
+	if printf '%s\n' "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+		echo "ok - checkpatch: $(basename "$f")"
+	else
+		echo "not ok - checkpatch: $(basename "$f")"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		bad=1
+	fi
+done
+exit $bad

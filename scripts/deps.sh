@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the host packages the harness needs, when they are missing.
+. "$(dirname "$0")/lib.sh"
+
+PKGS="linux-source-6.1 quilt qemu-system-x86 busybox-static stress-ng ccache
+bc bison flex libelf-dev libssl-dev cpio e2fsprogs dwarves kmod rsync gzip
+make gcc perl python3 util-linux"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+log "installing host packages:$missing"
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null || die "apt-get update failed"
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+	die "apt-get install$missing failed"

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings of the memcg-lru harness.  Sourced by every script in
+# scripts/; nothing here has side effects beyond setting variables.
+#
+# Variables a user may set (make passes them through):
+#   BASE=1        act on the unpatched base tree instead of the patched one
+#   PROFILE=      kernel profile: debug (default), plain, kasan
+#   VM_MEM=       guest memory, qemu -m (default 3G)
+#   VM_CPUS=      guest CPUs, qemu -smp (default 2)
+#   SCRATCH_SIZE= size of the scratch ext4 disk (default 2G)
+#   SWAP_SIZE=    size of the swap disk (default 1G)
+#   VM_TIMEOUT=   seconds before a guest is killed (default 1800)
+#   KVM=1         use KVM instead of TCG (only when /dev/kvm works)
+#   DRY_RUN=1     print build and qemu commands instead of running them
+#   JOBS=         parallel build jobs (default: number of CPUs)
+
+set -o pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+PATCHES=${PATCHES_DIR:-$ROOT/patches}
+TESTED_VERSION=$(sed -e '/^#/d' -e '/^$/d' "$ROOT/scripts/base-version")
+DEB_TARBALL=/usr/src/linux-source-6.1.tar.xz
+JOBS=${JOBS:-$(nproc)}
+PROFILE=${PROFILE:-debug}
+
+if [ "${BASE:-0}" = 1 ]; then
+	KIND=base
+else
+	KIND=patched
+fi
+
+log()  { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Debian revision of the installed linux-source-6.1 (e.g. 6.1.192-2).
+deb_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null
+}
+
+# Upstream version of the base tree we build: what apt installed, or the
+# tested version when the package is not there yet.
+base_version() {
+	local v
+	v=$(deb_version)
+	if [ -n "$v" ]; then
+		echo "${v%%-*}"
+	else
+		echo "$TESTED_VERSION"
+	fi
+}
+
+BASE_VERSION=$(base_version)
+SRC_BASE=$BUILD/src/linux-$BASE_VERSION-base
+SRC_PATCHED=$BUILD/src/linux-$BASE_VERSION-patched
+if [ "$KIND" = base ]; then
+	SRC=$SRC_BASE
+	LOCALVERSION=-base-$PROFILE
+else
+	SRC=$SRC_PATCHED
+	LOCALVERSION=-memcg-lru-$PROFILE
+fi
+OBJ=$BUILD/obj/$KIND-$PROFILE
+MODOBJ=$BUILD/module/$KIND-$PROFILE
+STOBJ=$BUILD/selftests/$KIND
+INITRAMFS=$BUILD/initramfs/$KIND-$PROFILE.cpio.gz
+LOGS=$BUILD/logs
+
+# Patches named in patches/series, in order, comments and blank lines dropped.
+series_patches() {
+	[ -f "$PATCHES/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$PATCHES/series"
+}
+
+# Print (or, with DRY_RUN=1, only print) a command, then run it.
+run() {
+	if [ "${DRY_RUN:-0}" = 1 ]; then
+		printf '%q ' "$@"; echo
+		return 0
+	fi
+	"$@"
+}
+
+kmake() {
+	local cc="gcc"
+
+	command -v ccache >/dev/null && cc="ccache gcc"
+	run make -s -C "$SRC" O="$OBJ" -j"$JOBS" CC="$cc" \
+		LOCALVERSION= "$@"
+}
