@@ -18,7 +18,7 @@ run: build initramfs
 
 ## make test          everything CI runs; ends with "N passed, N failed, N skipped"
 test:
-	$(S)/test.sh
+	@$(S)/test.sh
 
 deps:
 	$(S)/deps.sh

@@ -12,7 +12,8 @@ prof=$ROOT/scripts/configs/$PROFILE.config
 
 layers=("$ROOT/scripts/configs/base.config" "$ROOT/Kconfig.fragment" "$prof")
 mkdir -p "$OBJ"
-lv=$OBJ/localversion.config
+# Not named localversion*: kbuild appends such files in the object dir.
+lv=$OBJ/memcg-lru-version.fragment
 echo "CONFIG_LOCALVERSION=\"$LOCALVERSION\"" > "$lv"
 layers+=("$lv")
 

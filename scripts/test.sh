@@ -44,10 +44,10 @@ step() {
 	local name=$1 out
 	shift
 	if out=$("$@" 2>&1); then
-		printf '%s\n' "$out" | sed 's/^/# /'
+		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
 		result ok "$name"
 	else
-		printf '%s\n' "$out" | sed 's/^/# /'
+		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
 		result fail "$name"
 		return 1
 	fi
@@ -65,14 +65,14 @@ echo "TAP version 13"
 echo "# memcg-lru on Linux $BASE_VERSION (series tested on $TESTED_VERSION), profile $PROFILE"
 step "host packages" "$S/deps.sh" || finish
 step "base tree $BASE_VERSION" "$S/base.sh" || finish
-"$S/checkpatch.sh" | relay
+relay < <("$S/checkpatch.sh")
 step "apply patches/series" "$S/apply.sh" || finish
 step "kernel build ($KIND-$PROFILE)" "$S/build.sh" kernel || finish
-"$S/bisect.sh" | relay
+relay < <("$S/bisect.sh")
 step "test module build" "$S/build.sh" module
 step "selftests build" "$S/build.sh" selftests
 step "initramfs" "$S/initramfs.sh" || finish
-"$S/harness-selftest.sh" | relay
+relay < <("$S/harness-selftest.sh")
 
 # The guest run: every test inside one boot.  Its TAP comes back on the
 # results port; each top-level line becomes one of ours.

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Switching between MGLRU and the classic LRU under memcg pressure must not
+ * OOM.  Reproduces, at VM scale, the report in "mm/mglru: fix cgroup OOM
+ * during MGLRU state switching" (linux-mm, 2026): on 6.1 the switch flips
+ * the global key before the lruvecs are converted, so reclaimers of a memcg
+ * that is converted late scan empty lists and OOM-kill although most of the
+ * memcg is reclaimable page cache.
+ *
+ *   parent
+ *   |-- bystander0..3   LRU_SWITCH_CACHE_MB of page cache each, so that a
+ *   |                   switch has real work before it reaches the victim
+ *   `-- victim          memory.max = 160M (memory.limit_in_bytes on v1):
+ *                       a reader looping over a 256M file, 64M of hot anon
+ *                       memory and 16M chunks faulted in and freed again,
+ *                       so that every charge goes through direct reclaim
+ *
+ * While that runs, lru_gen/enabled is toggled LRU_SWITCH_TOGGLES times
+ * (default 100).  The victim must see no OOM event, and must have been
+ * under real reclaim (or the test proves nothing).  The same binary runs
+ * on cgroup v2 and on the v1 memory controller; the hierarchy the guest
+ * does not have is skipped.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "cgroup_util.h"
+#include "memcg_lru_util.h"
+
+#define NR_BYSTANDERS	4
+#define VICTIM_LIMIT	(160L << 20)
+#define VICTIM_FILE	(256L << 20)
+#define HOT_ANON	(64L << 20)
+#define CHURN_ANON	(16L << 20)
+
+static long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 0) : def;
+}
+
+static char victim_file[PATH_MAX];
+
+static int reader(void *arg)
+{
+	for (;;)
+		if (file_read_all(victim_file))
+			return 1;
+}
+
+/* Keep HOT_ANON touched and fault CHURN_ANON in and out: constant charges. */
+static int hog(void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE), i;
+	char *hot, *churn;
+
+	hot = mmap(NULL, HOT_ANON, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hot == MAP_FAILED)
+		return 1;
+	for (;;) {
+		for (i = 0; i < HOT_ANON; i += page)
+			hot[i]++;
+		churn = mmap(NULL, CHURN_ANON, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (churn == MAP_FAILED)
+			return 1;
+		for (i = 0; i < CHURN_ANON; i += page)
+			churn[i] = 1;
+		munmap(churn, CHURN_ANON);
+	}
+}
+
+static int fill_cache(void *arg)
+{
+	const char *path = arg;
+
+	if (file_fill(path, env_long("LRU_SWITCH_CACHE_MB", 128) << 20))
+		return 1;
+	return file_read_all(path) ? 1 : 0;
+}
+
+static int wait_ok(pid_t pid)
+{
+	int status;
+
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+static int test_switch_no_oom(int v1)
+{
+	long toggles = env_long("LRU_SWITCH_TOGGLES", 100);
+	const char *scratch = getenv("SCRATCH") ?: "/tmp";
+	struct memcg root, parent, by[NR_BYSTANDERS], victim;
+	char path[NR_BYSTANDERS][PATH_MAX], name[32];
+	long orig, pressure0, ooms, kills, start, i;
+	pid_t rd = 0, hg = 0;
+	int ret = KSFT_FAIL, made = 0;
+
+	if (memcg_root(&root, v1))
+		return KSFT_SKIP;
+	orig = lru_gen_read();
+	if (orig < 0)
+		return KSFT_FAIL;
+	if (memcg_create(&parent, &root, "lru_switch"))
+		return KSFT_FAIL;
+	for (made = 0; made < NR_BYSTANDERS; made++) {
+		snprintf(name, sizeof(name), "bystander%d", made);
+		snprintf(path[made], PATH_MAX, "%s/lru_switch.%d", scratch, made);
+		if (memcg_create(&by[made], &parent, name) ||
+		    !wait_ok(memcg_spawn(&by[made], fill_cache, path[made])))
+			goto cleanup;
+	}
+	/* Created last, so the switch walks it last. */
+	if (memcg_create(&victim, &parent, "victim"))
+		goto cleanup;
+	snprintf(victim_file, sizeof(victim_file), "%s/lru_switch.victim", scratch);
+	if (file_fill(victim_file, VICTIM_FILE))
+		goto cleanup;
+	if (memcg_set_limit(&victim, VICTIM_LIMIT))
+		goto cleanup;
+	pressure0 = memcg_pressure(&victim);
+	rd = memcg_spawn(&victim, reader, NULL);
+	hg = memcg_spawn(&victim, hog, NULL);
+	sleep(2);
+
+	start = now_ms();
+	for (i = 0; i < toggles; i++) {
+		if (lru_gen_write(i % 2 ? "y" : "n")) {
+			ksft_print_msg("toggle %ld failed\n", i);
+			goto cleanup;
+		}
+		usleep(20000);
+	}
+	ooms = memcg_ooms(&victim);
+	kills = memcg_oom_kills(&victim);
+	ksft_print_msg("%s: %ld toggles in %ld ms, victim at %ld KiB, pressure %ld, oom %ld, oom_kill %ld\n",
+		       v1 ? "v1" : "v2", toggles, now_ms() - start,
+		       memcg_usage(&victim) >> 10,
+		       memcg_pressure(&victim) - pressure0, ooms, kills);
+	if (memcg_pressure(&victim) <= pressure0) {
+		ksft_print_msg("the victim was never under reclaim: test proves nothing\n");
+		goto cleanup;
+	}
+	if (ooms || kills)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	if (rd > 0)
+		kill(rd, SIGKILL);
+	if (hg > 0)
+		kill(hg, SIGKILL);
+	memcg_destroy(&victim);
+	while (made--) {
+		memcg_destroy(&by[made]);
+		unlink(path[made]);
+	}
+	memcg_destroy(&parent);
+	unlink(victim_file);
+	snprintf(name, sizeof(name), "0x%lx", orig);
+	if (lru_gen_write(name))
+		ret = KSFT_FAIL;
+	return ret;
+}
+
+static int test_switch_no_oom_v2(void)
+{
+	return test_switch_no_oom(0);
+}
+
+static int test_switch_no_oom_v1(void)
+{
+	return test_switch_no_oom(1);
+}
+
+#define T(x) { x, #x }
+struct lru_switch_test {
+	int (*fn)(void);
+	const char *name;
+} tests[] = {
+	T(test_switch_no_oom_v2),
+	T(test_switch_no_oom_v1),
+};
+#undef T
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(tests));
+	if (access(LRU_GEN_ENABLED, R_OK | W_OK))
+		ksft_exit_skip("%s missing (CONFIG_LRU_GEN=n?)\n", LRU_GEN_ENABLED);
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		switch (tests[i].fn()) {
+		case KSFT_PASS:
+			ksft_test_result_pass("%s\n", tests[i].name);
+			break;
+		case KSFT_SKIP:
+			ksft_test_result_skip("%s: hierarchy not mounted\n", tests[i].name);
+			break;
+		default:
+			ksft_test_result_fail("%s\n", tests[i].name);
+			break;
+		}
+	}
+	ksft_finished();
+}
