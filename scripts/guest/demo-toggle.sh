@@ -8,6 +8,8 @@
 #
 #   TOGGLES=  number of writes to lru_gen/enabled (default 60)
 #   LIMIT=    memory.max of the pressured memcg (default 256M)
+#   SWITCH=0  control run: write the current state ("y") instead of
+#             toggling, so the same workload runs without any switch
 TOGGLES=${TOGGLES:-60}
 LIMIT=${LIMIT:-256M}
 CG=/sys/fs/cgroup
@@ -46,7 +48,11 @@ sleep 3
 
 i=0
 while [ $i -lt "$TOGGLES" ]; do
-	if [ $((i % 2)) = 0 ]; then echo n > $LRU; else echo y > $LRU; fi
+	if [ $((i % 2)) = 0 ] && [ "${SWITCH:-1}" != 0 ]; then
+		echo n > $LRU
+	else
+		echo y > $LRU
+	fi
 	i=$((i + 1))
 	[ $((i % 10)) = 0 ] && echo "  $i toggles, lru_gen/enabled=$(cat $LRU), memory.current=$(cat $CG/demo/memory.current)"
 	sleep 0.2
