@@ -7,12 +7,20 @@
  * Writing 1 to .../trigger_warn fires a WARN_ONCE(), which exists only to
  * prove that the harness fails a run on any kernel splat.
  *
- * Both files are root-only (0600): the cases reclaim and walk kernel state.
+ * With CONFIG_LRU_GEN_TEST_HOOKS (patch "mm/mglru: test hooks"), the module
+ * also checks the MGLRU switch from inside: reading .../check_lruvecs walks
+ * every lruvec and compares its lists with its size counters, and the
+ * switch_race case runs reclaim kthreads against a toggling kthread.  On a
+ * kernel without the hooks (the unpatched base) those cases skip.
+ *
+ * All files are root-only (0600): the cases reclaim and walk kernel state.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -55,9 +63,112 @@ static int mlt_current_memcg_online(struct seq_file *m)
 	return ret;
 }
 
+#ifdef CONFIG_LRU_GEN_TEST_HOOKS
+#include <linux/lru_gen_test.h>
+
+/* Every lruvec is entirely on the LRU the switch says, lists match counters. */
+static int mlt_lruvecs_consistent(struct seq_file *m)
+{
+	unsigned long nr_pages;
+	int ret;
+
+	ret = lru_gen_test_check_lruvecs(&nr_pages);
+	mlt_diag(m, "check_lruvecs: %d, %lu LRU pages", ret, nr_pages);
+	return ret;
+}
+
+struct mlt_race {
+	struct mem_cgroup *memcg;
+	atomic_long_t reclaimed;
+	atomic_t errors;
+	bool stop;
+};
+
+static int mlt_race_reclaimer(void *arg)
+{
+	struct mlt_race *race = arg;
+
+	while (!READ_ONCE(race->stop) && !kthread_should_stop()) {
+		atomic_long_add(lru_gen_test_reclaim_memcg(race->memcg, 32),
+				&race->reclaimed);
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		msleep(1);
+	return 0;
+}
+
+/*
+ * Two kthreads reclaim from the reader's memcg while this thread switches
+ * 20 times; after every switch, every lruvec must be fully converted.
+ */
+static int mlt_switch_race(struct seq_file *m)
+{
+	struct task_struct *thr[2] = {};
+	struct mlt_race race = {};
+	unsigned long nr_pages;
+	int i, ret = 0;
+
+	race.memcg = get_mem_cgroup_from_mm(current->mm);
+	if (!race.memcg)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(thr); i++) {
+		thr[i] = kthread_run(mlt_race_reclaimer, &race, "mlt_reclaim/%d", i);
+		if (IS_ERR(thr[i])) {
+			ret = PTR_ERR(thr[i]);
+			thr[i] = NULL;
+			goto stop;
+		}
+	}
+	for (i = 0; i < 20 && !ret; i++) {
+		ret = lru_gen_test_set_enabled(i % 2);
+		if (!ret)
+			ret = lru_gen_test_check_lruvecs(&nr_pages);
+		if (ret)
+			mlt_diag(m, "switch %d: %d", i, ret);
+	}
+	if (!ret)
+		ret = lru_gen_test_set_enabled(true);
+stop:
+	WRITE_ONCE(race.stop, true);
+	for (i = 0; i < ARRAY_SIZE(thr); i++)
+		if (thr[i])
+			kthread_stop(thr[i]);
+	mlt_diag(m, "switch_race: %ld pages reclaimed during 20 switches",
+		 atomic_long_read(&race.reclaimed));
+	css_put(&race.memcg->css);
+	return ret;
+}
+
+static int mlt_check_show(struct seq_file *m, void *v)
+{
+	unsigned long nr_pages = 0;
+	int ret;
+
+	ret = lru_gen_test_check_lruvecs(&nr_pages);
+	seq_printf(m, "%s nr_pages=%lu\n", ret ? "inconsistent" : "consistent", nr_pages);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mlt_check);
+#else
+static int mlt_lruvecs_consistent(struct seq_file *m)
+{
+	mlt_diag(m, "needs CONFIG_LRU_GEN_TEST_HOOKS");
+	return -EOPNOTSUPP;
+}
+
+static int mlt_switch_race(struct seq_file *m)
+{
+	mlt_diag(m, "needs CONFIG_LRU_GEN_TEST_HOOKS");
+	return -EOPNOTSUPP;
+}
+#endif /* CONFIG_LRU_GEN_TEST_HOOKS */
+
 static const struct mlt_case mlt_cases[] = {
 	{ "memcg_enabled", mlt_memcg_enabled },
 	{ "current_memcg_online", mlt_current_memcg_online },
+	{ "lruvecs_consistent", mlt_lruvecs_consistent },
+	{ "switch_race", mlt_switch_race },
 };
 
 /* Serializes runs: cases may change global state (e.g. the LRU switch). */
@@ -111,6 +222,9 @@ static int __init mlt_init(void)
 	debugfs_create_file("results", 0600, mlt_dir, NULL, &mlt_results_fops);
 	debugfs_create_file("trigger_warn", 0600, mlt_dir, NULL,
 			    &mlt_trigger_warn_fops);
+#ifdef CONFIG_LRU_GEN_TEST_HOOKS
+	debugfs_create_file("check_lruvecs", 0600, mlt_dir, NULL, &mlt_check_fops);
+#endif
 	return 0;
 }
 
