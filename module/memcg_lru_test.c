@@ -66,15 +66,28 @@ static int mlt_current_memcg_online(struct seq_file *m)
 #ifdef CONFIG_LRU_GEN_TEST_HOOKS
 #include <linux/lru_gen_test.h>
 
-/* Every lruvec is entirely on the LRU the switch says, lists match counters. */
+/*
+ * Switch off and on: after each switch every lruvec is entirely on that LRU
+ * and its lists agree with its counters, and no LRU page went missing.
+ */
 static int mlt_lruvecs_consistent(struct seq_file *m)
 {
-	unsigned long nr_pages;
+	unsigned long on = 0, off = 0;
 	int ret;
 
-	ret = lru_gen_test_check_lruvecs(&nr_pages);
-	mlt_diag(m, "check_lruvecs: %d, %lu LRU pages", ret, nr_pages);
-	return ret;
+	ret = lru_gen_test_set_enabled(false) ?:
+	      lru_gen_test_check_lruvecs(false, &off) ?:
+	      lru_gen_test_set_enabled(true) ?:
+	      lru_gen_test_check_lruvecs(true, &on);
+	mlt_diag(m, "check_lruvecs: %d; LRU pages: classic %lu, MGLRU %lu", ret, off, on);
+	if (ret)
+		return ret;
+	/* what the page cache of a quiet guest gains or loses in between */
+	if (abs((long)on - (long)off) > 1024) {
+		mlt_diag(m, "LRU pages changed across the switch by more than 1024");
+		return -EUCLEAN;
+	}
+	return 0;
 }
 
 struct mlt_race {
@@ -121,9 +134,8 @@ static int mlt_switch_race(struct seq_file *m)
 		}
 	}
 	for (i = 0; i < 20 && !ret; i++) {
-		ret = lru_gen_test_set_enabled(i % 2);
-		if (!ret)
-			ret = lru_gen_test_check_lruvecs(&nr_pages);
+		ret = lru_gen_test_set_enabled(i % 2) ?:
+		      lru_gen_test_check_lruvecs(i % 2, &nr_pages);
 		if (ret)
 			mlt_diag(m, "switch %d: %d", i, ret);
 	}
@@ -136,20 +148,53 @@ stop:
 			kthread_stop(thr[i]);
 	mlt_diag(m, "switch_race: %ld pages reclaimed during 20 switches",
 		 atomic_long_read(&race.reclaimed));
+	/* the reclaimers must really have raced with the switches */
+	if (!ret && !atomic_long_read(&race.reclaimed))
+		ret = -ENODATA;
 	css_put(&race.memcg->css);
 	return ret;
 }
+
+/* The LRU check_lruvecs expects: written as y/n, read back by the check. */
+static bool mlt_expect_mglru = true;
 
 static int mlt_check_show(struct seq_file *m, void *v)
 {
 	unsigned long nr_pages = 0;
 	int ret;
 
-	ret = lru_gen_test_check_lruvecs(&nr_pages);
-	seq_printf(m, "%s nr_pages=%lu\n", ret ? "inconsistent" : "consistent", nr_pages);
+	ret = lru_gen_test_check_lruvecs(READ_ONCE(mlt_expect_mglru), &nr_pages);
+	seq_printf(m, "%s mglru=%d nr_pages=%lu\n",
+		   ret ? "inconsistent" : "consistent", mlt_expect_mglru, nr_pages);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(mlt_check);
+
+static int mlt_check_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, mlt_check_show, NULL);
+}
+
+static ssize_t mlt_check_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	bool mglru;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &mglru);
+	if (ret)
+		return ret;
+	WRITE_ONCE(mlt_expect_mglru, mglru);
+	return count;
+}
+
+static const struct file_operations mlt_check_fops = {
+	.owner = THIS_MODULE,
+	.open = mlt_check_open,
+	.read = seq_read,
+	.write = mlt_check_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 #else
 static int mlt_lruvecs_consistent(struct seq_file *m)
 {

@@ -47,13 +47,27 @@ selftest() {
 	esac
 }
 
-run_module() {
-	local ko=/opt/memcg-lru/modules/memcg_lru_test.ko res=/tmp/module.ktap
-	if ! insmod $ko; then
+# The module is loaded before the selftests (some read its debugfs files)
+# and unloaded at the end, which is a test of its own.
+load_module() {
+	if insmod /opt/memcg-lru/modules/memcg_lru_test.ko; then
+		tap ok "module: load"
+	else
 		tap fail "module: load"
-		return
 	fi
-	tap ok "module: load"
+}
+
+unload_module() {
+	if rmmod memcg_lru_test; then
+		tap ok "module: unload"
+	else
+		tap fail "module: unload"
+	fi
+}
+
+run_module() {
+	local res=/tmp/module.ktap
+	[ -d /sys/kernel/debug/memcg_lru_test ] || return
 	cat /sys/kernel/debug/memcg_lru_test/results > $res
 	indent < $res
 	if ! grep -q '^1\.\.[0-9]' $res; then
@@ -65,14 +79,10 @@ run_module() {
 		"not ok") tap fail "module: $d" ;;
 		esac
 	done < $res
-	if rmmod memcg_lru_test; then
-		tap ok "module: unload"
-	else
-		tap fail "module: unload"
-	fi
 }
 
 echo "TAP version 13"
+case " $what " in *" selftests "*|*" module "*) load_module ;; esac
 for w in $what; do
 	case $w in
 	kunit) run_kunit ;;
@@ -85,5 +95,6 @@ for w in $what; do
 	*) echo "# run-tests: unknown group $w"; tap fail "run-tests: $w" ;;
 	esac
 done
+lsmod | grep -q '^memcg_lru_test' && unload_module
 echo "1..$n"
 [ $failed = 0 ]

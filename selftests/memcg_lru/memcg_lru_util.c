@@ -191,6 +191,19 @@ int file_fill(const char *path, size_t size)
 	return 0;
 }
 
+int file_drop_cache(const char *path)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int file_read_all(const char *path)
 {
 	static char buf[1 << 20];

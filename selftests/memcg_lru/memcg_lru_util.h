@@ -46,6 +46,8 @@ pid_t memcg_spawn(const struct memcg *cg, int (*fn)(void *), void *arg);
 
 /* Create path with size bytes of data, written through the page cache. */
 int file_fill(const char *path, size_t size);
+/* Write back path and drop its page cache; 0 or -errno. */
+int file_drop_cache(const char *path);
 /* Read path to the end; 0 or -errno. */
 int file_read_all(const char *path);
 

@@ -16,7 +16,8 @@
  *                       so that every charge goes through direct reclaim
  *
  * While that runs, lru_gen/enabled is toggled LRU_SWITCH_TOGGLES times
- * (default 100).  The victim must see no OOM event, and must have been
+ * (default 100; LRU_SWITCH_CONTROL=1 writes "y" each time instead, the
+ * control run without switches).  The victim must see no OOM event, and must have been
  * under real reclaim (or the test proves nothing).  The same binary runs
  * on cgroup v2 and on the v1 memory controller; the hierarchy the guest
  * does not have is skipped.
@@ -111,6 +112,7 @@ static int wait_ok(pid_t pid)
 static int test_switch_no_oom(int v1)
 {
 	long toggles = env_long("LRU_SWITCH_TOGGLES", 100);
+	long control = env_long("LRU_SWITCH_CONTROL", 0);
 	const char *scratch = getenv("SCRATCH") ?: "/tmp";
 	struct memcg root, parent, by[NR_BYSTANDERS], victim;
 	char path[NR_BYSTANDERS][PATH_MAX], name[32];
@@ -136,9 +138,10 @@ static int test_switch_no_oom(int v1)
 	if (memcg_create(&victim, &parent, "victim"))
 		goto cleanup;
 	snprintf(victim_file, sizeof(victim_file), "%s/lru_switch.victim", scratch);
-	if (file_fill(victim_file, VICTIM_FILE))
-		goto cleanup;
 	if (memcg_set_limit(&victim, VICTIM_LIMIT))
+		goto cleanup;
+	/* Written and dropped here, so that the reader charges it to the victim. */
+	if (file_fill(victim_file, VICTIM_FILE) || file_drop_cache(victim_file))
 		goto cleanup;
 	pressure0 = memcg_pressure(&victim);
 	rd = memcg_spawn(&victim, reader, NULL);
@@ -147,11 +150,12 @@ static int test_switch_no_oom(int v1)
 
 	start = now_ms();
 	for (i = 0; i < toggles; i++) {
-		if (lru_gen_write(i % 2 ? "y" : "n")) {
+		/* LRU_SWITCH_CONTROL=1: same run, writing the current state */
+		if (lru_gen_write(i % 2 || control ? "y" : "n")) {
 			ksft_print_msg("toggle %ld failed\n", i);
 			goto cleanup;
 		}
-		usleep(20000);
+		usleep(control ? 250000 : 20000);
 	}
 	ooms = memcg_ooms(&victim);
 	kills = memcg_oom_kills(&victim);
@@ -186,12 +190,15 @@ cleanup:
 
 #define CHECK_LRUVECS "/sys/kernel/debug/memcg_lru_test/check_lruvecs"
 
-/* "consistent nr_pages=N" from the test module, or -1. */
-static long check_lruvecs(void)
+/* Ask the test module whether every lruvec is entirely on the LRU @mglru
+ * says; returns the LRU pages it counted, or -1.
+ */
+static long check_lruvecs(int mglru)
 {
 	char buf[128];
 
-	if (file_read(CHECK_LRUVECS, buf, sizeof(buf)) < 0)
+	if (file_write(CHECK_LRUVECS, mglru ? "y" : "n") ||
+	    file_read(CHECK_LRUVECS, buf, sizeof(buf)) < 0)
 		return -1;
 	if (strncmp(buf, "consistent ", 11)) {
 		ksft_print_msg("check_lruvecs: %s", buf);
@@ -276,7 +283,7 @@ static int test_switch_storm(void)
 	ksft_print_msg("storm: %ld toggles in %ld ms\n", toggles, now_ms() - start);
 	for (i = 0; i < 4; i++)
 		kill(pids[i], SIGKILL);
-	nr = check_lruvecs();
+	nr = check_lruvecs(toggles % 2 == 0);
 	file1 = cg_read_key_long(keeper.path, "memory.stat", "file ");
 	ksft_print_msg("storm: %ld LRU pages consistent; keeper file %ld -> %ld\n",
 		       nr, file0, file1);

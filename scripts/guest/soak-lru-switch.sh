@@ -1,0 +1,11 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Long version of the MGLRU switch tests (make soak):
+#   SOAK_SWITCH_TOGGLES  toggles under memcg pressure (default 1000)
+#   SOAK_STORM_TOGGLES   back-to-back toggles of the storm (default 5000)
+cd /opt/memcg-lru/selftests/memcg_lru || exit 1
+lsmod | grep -q '^memcg_lru_test' ||
+	insmod /opt/memcg-lru/modules/memcg_lru_test.ko || exit 1
+LRU_SWITCH_TOGGLES=${SOAK_SWITCH_TOGGLES:-1000} \
+LRU_STORM_TOGGLES=${SOAK_STORM_TOGGLES:-5000} \
+	./test_lru_switch
