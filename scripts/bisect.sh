@@ -39,11 +39,22 @@ for p in "${LIST[@]}"; do
 		exit 1
 	fi
 	mapfile -t files < <(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt files "$p")
+	mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 	targets=()
 	for f in "${files[@]}"; do
 		case $f in
 		tools/*|Documentation/*|scripts/*) ;;
-		*.c) targets+=("${f%.c}.o") ;;
+		*.c)
+			# A .c file #included by another (as KUnit suites
+			# often are) is built through its includer.
+			if grep -qs "$(basename "${f%.c}").o" "$bsrc/$(dirname "$f")/Makefile" ||
+			   [ ! -e "$bsrc/$f" ]; then
+				targets+=("${f%.c}.o")
+			else
+				for inc in $(grep -l "#include \"${f##*/}\"" "$bsrc/$(dirname "$f")"/*.c); do
+					targets+=("$(dirname "$f")/$(basename "${inc%.c}").o")
+				done
+			fi ;;
 		esac
 	done
 	if [ ${#targets[@]} = 0 ]; then
@@ -53,6 +64,10 @@ for p in "${LIST[@]}"; do
 		echo "ok - bisect: $p ($k/${#LIST[@]}) # SKIP touches no code"
 		continue
 	fi
+	mapfile -t targets < <(printf '%s\n' "${targets[@]}" | sort -u)
+	# Options a later patch adds are dropped by olddefconfig while the
+	# tree lacks them: start from the full config at every step.
+	cp "$OBJ/.config" "$bobj/.config"
 	if out=$(bmake olddefconfig 2>&1 && bmake "${targets[@]}" 2>&1) &&
 	   ! printf '%s\n' "$out" | grep -q 'warning:'; then
 		echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}"

@@ -15,7 +15,8 @@ bad=0
 for p in "${list[@]}"; do
 	f=$p
 	[ -f "$f" ] || f=$PATCHES/$p
-	out=$(cd "$SRC_BASE" && perl scripts/checkpatch.pl --strict \
+	# Debian's python3 first: spdxcheck.py needs its python3-ply.
+	out=$(cd "$SRC_BASE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
 		--color=never --show-types "$f" 2>&1)
 	if printf '%s\n' "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
 		echo "ok - checkpatch: $(basename "$f")"
