@@ -313,6 +313,39 @@ cleanup:
 	return ret;
 }
 
+/*
+ * Input that only starts like y or n is malformed: 6.1 took "nonsense" for
+ * "n" and switched MGLRU off.  Each must get EINVAL and change nothing,
+ * while the exact words still work.
+ */
+static int test_switch_rejects_malformed(void)
+{
+	static const char * const bad[] = { "nonsense", "yes", "no", "y y", "n\nn" };
+	long before, after;
+	char val[32];
+	size_t i;
+	int err;
+
+	before = lru_gen_read();
+	if (before <= 0)
+		return KSFT_FAIL;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = lru_gen_write(bad[i]);
+		after = lru_gen_read();
+		if (err != -EINVAL || after != before) {
+			ksft_print_msg("\"%s\": write %d (want %d), 0x%lx -> 0x%lx\n",
+				       bad[i], err, -EINVAL, before, after);
+			lru_gen_write("y");
+			return KSFT_FAIL;
+		}
+	}
+	if (lru_gen_write("N\n") || lru_gen_read() != 0 ||
+	    lru_gen_write("Y") || !(lru_gen_read() & 1))
+		return KSFT_FAIL;
+	snprintf(val, sizeof(val), "0x%lx", before);
+	return lru_gen_write(val) ? KSFT_FAIL : KSFT_PASS;
+}
+
 static int test_switch_no_oom_v2(void)
 {
 	return test_switch_no_oom(0);
@@ -328,6 +361,7 @@ struct lru_switch_test {
 	int (*fn)(void);
 	const char *name;
 } tests[] = {
+	T(test_switch_rejects_malformed),
 	T(test_switch_no_oom_v2),
 	T(test_switch_no_oom_v1),
 	T(test_switch_storm),
