@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "cgroup_util.h"
 #include "memcg_lru_util.h"
 
@@ -225,4 +226,28 @@ long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int lru_gen_expect_rejected(const char * const *bad, size_t n)
+{
+	long before, after;
+	char val[32];
+	size_t i;
+	int err;
+
+	before = lru_gen_read();
+	if (before < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		err = lru_gen_write(bad[i]);
+		after = lru_gen_read();
+		if (err != -EINVAL || after != before) {
+			ksft_print_msg("\"%s\": write %d (want %d), 0x%lx -> 0x%lx\n",
+				       bad[i], err, -EINVAL, before, after);
+			snprintf(val, sizeof(val), "0x%lx", before);
+			lru_gen_write(val);
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -16,6 +16,12 @@ int file_write(const char *path, const char *str);
 long lru_gen_read(void);
 /* Write str to lru_gen/enabled; returns 0 or -errno. */
 int lru_gen_write(const char *str);
+/*
+ * Write each of the n strings to lru_gen/enabled: each must get EINVAL and
+ * leave the value as it was.  0 if so; else -1, after printing the first
+ * offender and restoring the value.
+ */
+int lru_gen_expect_rejected(const char * const *bad, size_t n);
 
 /* A memory cgroup on either hierarchy. */
 struct memcg {
