@@ -10,7 +10,7 @@ export CMD SCRIPT BASE PROFILE VM_MEM VM_CPUS SCRATCH_SIZE SWAP_SIZE VM_TIMEOUT 
 	test bench soak checkpatch bisect clean distclean
 
 help:
-	@sed -n 's/^## //p' README.md
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
 
 ## make run           install, fetch, apply, build, boot: the MGLRU toggle demo
 run: build initramfs
@@ -26,8 +26,7 @@ deps:
 base: deps
 	$(S)/base.sh
 
-# make apply                  the harness tree under build/src
-# make apply KDIR=/your/linux git am (git tree) or quilt (plain tree)
+## make apply [KDIR=/your/linux]  apply the series (git am on a git tree, quilt otherwise)
 apply: base
 	$(S)/apply.sh $(KDIR)
 
@@ -45,15 +44,15 @@ build: kernel module selftests
 initramfs: build
 	$(S)/initramfs.sh
 
-# make vm                     interactive shell in the guest
-# make vm CMD='...'           run a command, return its output and status
-# make vm SCRIPT=file.sh      run a shell script
+## make vm [CMD='...' | SCRIPT=file.sh] [BASE=1]  shell, command or script in the guest
 vm: initramfs
 	$(S)/vm.sh
 
+## make bench         benchmarks on base and patched, one table of ratios
 bench:
 	$(S)/bench.sh
 
+## make soak          long runs; SOAK_* counts, PROFILE=kasan for KASAN
 soak:
 	$(S)/soak.sh
 
