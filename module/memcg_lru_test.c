@@ -209,6 +209,151 @@ static int mlt_switch_race(struct seq_file *m)
 }
 #endif /* CONFIG_LRU_GEN_TEST_HOOKS */
 
+#ifdef CONFIG_MEMCG_REPARENT_TEST_HOOKS
+#include <linux/memcg_reparent_test.h>
+
+/*
+ * The deferred paths of reparenting, driven from user space through
+ * .../reparent by a task inside the memcg under test:
+ *
+ *   isolate N   isolate up to N LRU folios of the writer's memcg, as reclaim
+ *               or migration would, and hold them off the LRU
+ *   lock N      lock up to N LRU folios of the writer's memcg, and keep them
+ *               locked on the LRU
+ *   release     put the isolated ones back on the LRU or unlock the locked
+ *               ones, still holding a reference on each
+ *   drop        drop every reference
+ *
+ * Reading it returns "held H offline O isolated I locked L": O is how many of
+ * the H folios held are charged to an offline memcg. The test removes the
+ * memcg in between and checks that O goes to 0 after "release".
+ */
+#define MLT_REPARENT_MAX	256
+
+static DEFINE_MUTEX(mlt_reparent_lock);
+static struct folio *mlt_folios[MLT_REPARENT_MAX];
+static unsigned long mlt_nr_folios;
+static bool mlt_taken;		/* isolated or locked, not released yet */
+static bool mlt_locked;		/* "lock" rather than "isolate" */
+
+static void mlt_reparent_release(void)
+{
+	unsigned long i;
+
+	if (!mlt_taken)
+		return;
+	for (i = 0; i < mlt_nr_folios; i++)
+		memcg_reparent_test_putback(mlt_folios[i], mlt_locked);
+	mlt_taken = false;
+}
+
+static void mlt_reparent_drop(void)
+{
+	unsigned long i;
+
+	mlt_reparent_release();
+	for (i = 0; i < mlt_nr_folios; i++)
+		folio_put(mlt_folios[i]);
+	mlt_nr_folios = 0;
+}
+
+static int mlt_reparent_show(struct seq_file *m, void *v)
+{
+	unsigned long i, offline = 0;
+
+	mutex_lock(&mlt_reparent_lock);
+	rcu_read_lock();
+	for (i = 0; i < mlt_nr_folios; i++) {
+		struct mem_cgroup *memcg = folio_memcg_rcu(mlt_folios[i]);
+
+		if (memcg && !mem_cgroup_online(memcg))
+			offline++;
+	}
+	rcu_read_unlock();
+	seq_printf(m, "held %lu offline %lu isolated %lu locked %lu\n", mlt_nr_folios, offline,
+		   mlt_taken && !mlt_locked ? mlt_nr_folios : 0,
+		   mlt_taken && mlt_locked ? mlt_nr_folios : 0);
+	mutex_unlock(&mlt_reparent_lock);
+	return 0;
+}
+
+static int mlt_reparent_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, mlt_reparent_show, NULL);
+}
+
+static ssize_t mlt_reparent_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct mem_cgroup *memcg;
+	unsigned long nr = 0;
+	char buf[32], *arg;
+	bool lock;
+	int ret = 0;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	arg = strim(buf);
+
+	mutex_lock(&mlt_reparent_lock);
+	if (!strcmp(arg, "release")) {
+		mlt_reparent_release();
+	} else if (!strcmp(arg, "drop")) {
+		mlt_reparent_drop();
+	} else if (str_has_prefix(arg, "isolate ") || str_has_prefix(arg, "lock ")) {
+		lock = arg[0] == 'l';
+		ret = kstrtoul(strchr(arg, ' ') + 1, 0, &nr);
+		if (!ret && (!nr || nr > MLT_REPARENT_MAX))
+			ret = -ERANGE;
+		if (!ret && mlt_nr_folios)
+			ret = -EBUSY;
+		if (!ret) {
+			memcg = get_mem_cgroup_from_mm(current->mm);
+			if (!memcg || !memcg->css.parent) {
+				ret = -EINVAL;
+			} else {
+				mlt_nr_folios = memcg_reparent_test_isolate(memcg, mlt_folios,
+									    nr, lock);
+				mlt_taken = true;
+				mlt_locked = lock;
+				if (!mlt_nr_folios)
+					ret = -ENODATA;
+			}
+			if (memcg)
+				css_put(&memcg->css);
+		}
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&mlt_reparent_lock);
+
+	return ret ?: count;
+}
+
+static const struct file_operations mlt_reparent_fops = {
+	.owner = THIS_MODULE,
+	.open = mlt_reparent_open,
+	.read = seq_read,
+	.write = mlt_reparent_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* "offline_lru_pages N offline_memcgs M": what offline memcgs still hold */
+static int mlt_reparent_check_show(struct seq_file *m, void *v)
+{
+	unsigned long pages, memcgs;
+
+	pages = memcg_reparent_test_offline(&memcgs);
+	seq_printf(m, "offline_lru_pages %lu offline_memcgs %lu\n", pages, memcgs);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mlt_reparent_check);
+#endif /* CONFIG_MEMCG_REPARENT_TEST_HOOKS */
+
 static const struct mlt_case mlt_cases[] = {
 	{ "memcg_enabled", mlt_memcg_enabled },
 	{ "current_memcg_online", mlt_current_memcg_online },
@@ -270,12 +415,19 @@ static int __init mlt_init(void)
 #ifdef CONFIG_LRU_GEN_TEST_HOOKS
 	debugfs_create_file("check_lruvecs", 0600, mlt_dir, NULL, &mlt_check_fops);
 #endif
+#ifdef CONFIG_MEMCG_REPARENT_TEST_HOOKS
+	debugfs_create_file("reparent", 0600, mlt_dir, NULL, &mlt_reparent_fops);
+	debugfs_create_file("reparent_check", 0600, mlt_dir, NULL, &mlt_reparent_check_fops);
+#endif
 	return 0;
 }
 
 static void __exit mlt_exit(void)
 {
 	debugfs_remove_recursive(mlt_dir);
+#ifdef CONFIG_MEMCG_REPARENT_TEST_HOOKS
+	mlt_reparent_drop();
+#endif
 }
 
 module_init(mlt_init);

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The deferred paths of reparenting: folios that cannot move when their memcg
+ * goes offline must not stay charged to it once they can.
+ *
+ * A task in a child memcg fills page cache, then has the test module
+ * (.../memcg_lru_test/reparent, CONFIG_MEMCG_REPARENT_TEST_HOOKS) either
+ * isolate some of its folios, as reclaim, compaction or migration would, or
+ * lock them on the LRU. The child is removed. While the module holds them,
+ * those folios are still the offline memcg's: reparenting could not take
+ * them. Once it releases them (put back on the LRU, or unlocked) they must
+ * end up with an online memcg within a few seconds, with no memory pressure,
+ * and the module's walk of all memcgs must find no page left on an LRU of an
+ * offline memcg.
+ *
+ * Unevictable folios are on no LRU list in 6.1, so they take another path:
+ * a task of the child mlocks a file mapping and moves to a sibling, keeping
+ * the pages locked; the child is removed and must not stay dying.
+ *
+ * Without the hooks (the unpatched base, or a kernel built without them)
+ * the module cases skip; the mlock case needs no hooks and fails on the
+ * base, where the child stays dying.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "cgroup_util.h"
+#include "memcg_lru_util.h"
+
+#define MLT_DIR		"/sys/kernel/debug/memcg_lru_test"
+#define MLT_REPARENT	MLT_DIR "/reparent"
+#define MLT_CHECK	MLT_DIR "/reparent_check"
+#define NR_FOLIOS	64
+#define CACHE_SIZE	(8L << 20)
+#define SETTLE_MS	10000
+
+struct deferred_arg {
+	char file[PATH_MAX];
+	const char *cmd;
+};
+
+/* In the child memcg: fill page cache, then have the module take folios. */
+static int populate_and_take(void *arg)
+{
+	struct deferred_arg *da = arg;
+
+	if (file_fill(da->file, CACHE_SIZE) || file_read_all(da->file))
+		return 1;
+	return file_write(MLT_REPARENT, da->cmd) ? 2 : 0;
+}
+
+/* "held H offline O ...": 0 and fills h, o; or -1 */
+static int module_held(long *held, long *offline)
+{
+	char buf[128];
+
+	if (file_read(MLT_REPARENT, buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "held %ld offline %ld", held, offline) != 2)
+		return -1;
+	return 0;
+}
+
+static long module_offline_pages(void)
+{
+	char buf[128];
+	long pages;
+
+	if (file_read(MLT_CHECK, buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "offline_lru_pages %ld", &pages) != 1)
+		return -1;
+	return pages;
+}
+
+static int run_deferred(int v1, int lock)
+{
+	struct deferred_arg da = { .cmd = lock ? "lock 64" : "isolate 64" };
+	struct memcg root, parent, child;
+	long held = -1, offline = -1, pages = -1, start;
+	int ret = KSFT_FAIL, status;
+	pid_t pid;
+
+	if (access(MLT_REPARENT, W_OK) || memcg_root(&root, v1))
+		return KSFT_SKIP;
+	if (memcg_create(&parent, &root, "reparent_deferred"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child"))
+		goto out_parent;
+
+	snprintf(da.file, sizeof(da.file), "%s/reparent_deferred.%d",
+		 getenv("SCRATCH") ?: "/tmp", getpid());
+	pid = memcg_spawn(&child, populate_and_take, &da);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("populating task failed (status %d)\n", status);
+		goto out_child;
+	}
+
+	if (module_held(&held, &offline) || held <= 0) {
+		ksft_print_msg("the module holds no folios of the child\n");
+		goto out_drop;
+	}
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out_drop;
+	}
+
+	/* reparenting runs meanwhile, but cannot take what the module holds */
+	sleep(2);
+	if (module_held(&held, &offline) || offline != held) {
+		ksft_print_msg("before release: held %ld, offline %ld: expected all offline\n",
+			       held, offline);
+		goto out_drop;
+	}
+
+	if (file_write(MLT_REPARENT, "release"))
+		goto out_drop;
+	for (start = now_ms(); now_ms() - start < SETTLE_MS; usleep(100000)) {
+		if (module_held(&held, &offline))
+			goto out_drop;
+		pages = module_offline_pages();
+		if (!offline && !pages)
+			break;
+	}
+	ksft_print_msg("%s %s: %ld folios held, %ld still offline, %ld pages on offline LRUs, after %ld ms\n",
+		       v1 ? "v1" : "v2", lock ? "locked" : "isolated", held, offline, pages,
+		       now_ms() - start);
+	if (!offline && !pages)
+		ret = KSFT_PASS;
+
+out_drop:
+	file_write(MLT_REPARENT, "drop");
+	unlink(da.file);
+out_child:
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+out_parent:
+	memcg_destroy(&parent);
+	return ret;
+}
+
+#define MLOCK_SIZE	(16L << 20)
+
+struct mlock_arg {
+	char file[PATH_MAX];
+	char holder_procs[PATH_MAX];
+	int ready[2];
+};
+
+/* In the child memcg: mlock a file, move to the holder, keep it locked. */
+static int mlock_and_move(void *arg)
+{
+	struct mlock_arg *ma = arg;
+	char pid[32];
+	void *p;
+	int fd;
+
+	if (file_fill(ma->file, MLOCK_SIZE))
+		return 1;
+	fd = open(ma->file, O_RDONLY);
+	if (fd < 0)
+		return 2;
+	p = mmap(NULL, MLOCK_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || mlock(p, MLOCK_SIZE))
+		return 3;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (file_write(ma->holder_procs, pid))
+		return 4;
+	if (write(ma->ready[1], "r", 1) != 1)
+		return 5;
+	pause();
+	return 0;
+}
+
+static long stat_key(const char *path, const char *key)
+{
+	char buf[8192], *p;
+	size_t len = strlen(key);
+
+	if (file_read(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, len) && p[len] == ' ')
+			return strtol(p + len + 1, NULL, 10);
+	return -1;
+}
+
+/*
+ * v2 only: nr_dying_descendants tells whether the child is gone, and the
+ * unevictable statistic whether the pages moved.
+ */
+static int test_reparent_mlocked_v2(void)
+{
+	struct mlock_arg ma = {};
+	struct memcg root = {}, parent = {}, child = {}, holder = {};
+	char stat[PATH_MAX + 32], cstat[PATH_MAX + 32];
+	long dying = -1, unevictable = -1, start;
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char c;
+
+	if (memcg_root(&root, 0))
+		return KSFT_SKIP;
+	if (memcg_create(&parent, &root, "reparent_mlocked"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child") || memcg_create(&holder, &parent, "holder"))
+		goto out;
+
+	snprintf(ma.file, sizeof(ma.file), "%s/reparent_mlocked.%d",
+		 getenv("SCRATCH") ?: "/tmp", getpid());
+	snprintf(ma.holder_procs, sizeof(ma.holder_procs), "%s/cgroup.procs", holder.path);
+	if (pipe(ma.ready))
+		goto out;
+	pid = memcg_spawn(&child, mlock_and_move, &ma);
+	if (pid < 0 || read(ma.ready[0], &c, 1) != 1) {
+		ksft_print_msg("the mlocking task failed\n");
+		goto out;
+	}
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out;
+	}
+
+	snprintf(stat, sizeof(stat), "%s/memory.stat", parent.path);
+	snprintf(cstat, sizeof(cstat), "%s/cgroup.stat", parent.path);
+	for (start = now_ms(); now_ms() - start < SETTLE_MS; usleep(100000)) {
+		dying = stat_key(cstat, "nr_dying_descendants");
+		if (!dying)
+			break;
+	}
+	unevictable = stat_key(stat, "unevictable");
+	ksft_print_msg("mlocked: nr_dying_descendants %ld after %ld ms, parent unevictable %ld KiB\n",
+		       dying, now_ms() - start, unevictable >> 10);
+	if (dying) {
+		ksft_print_msg("the child stays dying: its mlocked pages were not moved\n");
+		goto out;
+	}
+	if (unevictable < MLOCK_SIZE) {
+		ksft_print_msg("the parent does not hold the mlocked pages\n");
+		goto out;
+	}
+	ret = KSFT_PASS;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	unlink(ma.file);
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+	memcg_destroy(&holder);
+	memcg_destroy(&parent);
+	return ret;
+}
+
+static int test_reparent_isolated_v2(void)
+{
+	return run_deferred(0, 0);
+}
+
+static int test_reparent_locked_v2(void)
+{
+	return run_deferred(0, 1);
+}
+
+static int test_reparent_isolated_v1(void)
+{
+	return run_deferred(1, 0);
+}
+
+static int test_reparent_locked_v1(void)
+{
+	return run_deferred(1, 1);
+}
+
+/* Commands the module does not know change nothing. */
+static int test_reparent_module_rejects(void)
+{
+	static const char * const bad[] = { "isolate", "isolate 0", "isolate 100000",
+					    "lock x", "nonsense" };
+	long held, offline;
+	size_t i;
+
+	if (access(MLT_REPARENT, W_OK))
+		return KSFT_SKIP;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int err = file_write(MLT_REPARENT, bad[i]);
+
+		if (err != -EINVAL && err != -ERANGE) {
+			ksft_print_msg("\"%s\": %d, expected EINVAL or ERANGE\n", bad[i], err);
+			return KSFT_FAIL;
+		}
+	}
+	if (module_held(&held, &offline) || held)
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+#define T(x) { x, #x }
+struct reparent_test {
+	int (*fn)(void);
+	const char *name;
+} tests[] = {
+	T(test_reparent_module_rejects),
+	T(test_reparent_mlocked_v2),
+	T(test_reparent_isolated_v2),
+	T(test_reparent_locked_v2),
+	T(test_reparent_isolated_v1),
+	T(test_reparent_locked_v1),
+};
+#undef T
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(tests));
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		switch (tests[i].fn()) {
+		case KSFT_PASS:
+			ksft_test_result_pass("%s\n", tests[i].name);
+			break;
+		case KSFT_SKIP:
+			ksft_test_result_skip("%s: hierarchy or test module hooks missing\n",
+					      tests[i].name);
+			break;
+		default:
+			ksft_test_result_fail("%s\n", tests[i].name);
+			break;
+		}
+	}
+	ksft_finished();
+}
