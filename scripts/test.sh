@@ -67,7 +67,7 @@ relay_guest() {
 }
 
 # Selftests that have cases for the cgroup v1 memory controller.
-V1_SELFTESTS="test_lru_switch"
+V1_SELFTESTS="test_lru_switch test_reparent test_reparent_deferred test_reparent_churn"
 
 finish() {
 	echo "1..$n"

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark of memcg reparenting (not a test: it prints figures, make bench
+ * pairs them between the base and the patched kernel).
+ *
+ * BENCH_REPARENT_CYCLES (default 500) cycles of: mkdir a memcg under the
+ * bench parent, move this process into it, write 64K to a file of its own
+ * on $SCRATCH (the page cache stays), move back out, rmdir.  Then wait up
+ * to BENCH_REPARENT_SETTLE_S (default 5) seconds for the dying memcgs to
+ * go, and print
+ *
+ *   reparent_dying_left    dying memcgs under the parent after that wait
+ *   reparent_percpu_kb     growth of Percpu in /proc/meminfo over the run
+ *   reparent_slab_kb       growth of Slab in /proc/meminfo over the run
+ *   reparent_rmdir_us      median time of one rmdir
+ *   reparent_folios_per_s  memcg_reparent (/proc/vmstat) increase from the
+ *                          first rmdir until no memcg is dying, divided by
+ *                          that time; 0 without the counter (the base)
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup_util.h"
+#include "memcg_lru_util.h"
+
+#define WRITE_SIZE	(64 << 10)
+
+static long usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The cgroup this process started in, to come back to after each cycle. */
+static int home_cgroup(const struct memcg *root, char *home, size_t size)
+{
+	char buf[4096], *p;
+
+	if (file_read("/proc/self/cgroup", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "0::");
+	if (!p)
+		return -1;
+	p += 3;
+	p[strcspn(p, "\n")] = '\0';
+	snprintf(home, size, "%s%s", root->path, strcmp(p, "/") ? p : "");
+	return 0;
+}
+
+/*
+ * Under TCG on a busy host the guest may find its TSC unstable and fall
+ * back to a jiffies clocksource: microsecond timings are then meaningless.
+ */
+static void warn_coarse_clock(void)
+{
+	char cs[64] = "";
+
+	file_read("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  cs, sizeof(cs));
+	if (strstr(cs, "jiffies"))
+		printf("# bench_reparent: clocksource %.*s: timings have jiffy resolution\n",
+		       (int)strcspn(cs, "\n"), cs);
+}
+
+static int write_file(const char *path)
+{
+	static char buf[WRITE_SIZE];
+	int fd, ret = 0;
+
+	memset(buf, 0x5a, sizeof(buf));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+int main(void)
+{
+	const char *scratch = getenv("SCRATCH") ?: "/tmp";
+	long cycles = getenv_long("BENCH_REPARENT_CYCLES", 500);
+	long settle_ms = getenv_long("BENCH_REPARENT_SETTLE_S", 5) * 1000;
+	long percpu0, slab0, moved0, moved1, t_first = 0, t_end, dying, i;
+	char home[PATH_MAX], path[PATH_MAX], name[32];
+	struct memcg root, parent, cg;
+	long *rmdir_us;
+	double rate;
+
+	rmdir_us = calloc(cycles, sizeof(*rmdir_us));
+	if (!rmdir_us || cycles <= 0)
+		return 1;
+	if (memcg_root(&root, 0) || home_cgroup(&root, home, sizeof(home)) ||
+	    memcg_create(&parent, &root, "bench_reparent"))
+		return 1;
+	percpu0 = proc_meminfo_kb("Percpu");
+	slab0 = proc_meminfo_kb("Slab");
+	moved0 = proc_vmstat("memcg_reparent");
+
+	for (i = 0; i < cycles; i++) {
+		long t;
+
+		snprintf(name, sizeof(name), "c%ld", i);
+		snprintf(path, sizeof(path), "%s/bench_reparent.%ld", scratch, i);
+		if (memcg_create(&cg, &parent, name) || cg_enter_current(cg.path) ||
+		    write_file(path) || cg_enter_current(home))
+			return 1;
+		t = usec();
+		if (memcg_remove(&cg))
+			return 1;
+		rmdir_us[i] = usec() - t;
+		if (!i)
+			t_first = t;
+	}
+
+	dying = memcg_wait_dying(&parent, 0, settle_ms, NULL);
+	t_end = usec();
+	moved1 = proc_vmstat("memcg_reparent");
+	rate = moved0 < 0 || moved1 < 0 ? 0 : (moved1 - moved0) / ((t_end - t_first) / 1e6);
+	qsort(rmdir_us, cycles, sizeof(*rmdir_us), cmp_long);
+
+	warn_coarse_clock();
+	printf("BENCH reparent_dying_left %ld memcgs\n", dying);
+	printf("BENCH reparent_percpu_kb %ld kB\n", proc_meminfo_kb("Percpu") - percpu0);
+	printf("BENCH reparent_slab_kb %ld kB\n", proc_meminfo_kb("Slab") - slab0);
+	printf("BENCH reparent_rmdir_us %ld us\n", rmdir_us[cycles / 2]);
+	printf("BENCH reparent_folios_per_s %.0f folios/s\n", rate);
+
+	for (i = 0; i < cycles; i++) {
+		snprintf(path, sizeof(path), "%s/bench_reparent.%ld", scratch, i);
+		unlink(path);
+	}
+	memcg_destroy(&parent);
+	free(rmdir_us);
+	return 0;
+}

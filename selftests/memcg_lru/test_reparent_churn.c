@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reparenting churn: REPARENT_CHURN_CYCLES (default 200) cycles of
+ *
+ *   parent            memory.max = 24M (memory.limit_in_bytes on v1)
+ *   `-- jN
+ *       `-- kN        4M of page cache (one of 8 files in turn, 32M in all:
+ *                     more than the limit, so the parent reclaims), 1M of
+ *                     tmpfs (one of 4 files in turn), 2M of anon memory;
+ *                     the task exits, then rmdir kN and at once jN
+ *
+ * while a thread toggles /sys/kernel/mm/lru_gen/enabled between n and y
+ * (REPARENT_CHURN_TOGGLE=0: it does not).  The workload stays below the
+ * limit with everything but the reclaimable page cache, so the kernel only
+ * has to reclaim: no OOM kill is expected, anywhere.
+ *
+ * Afterwards, within 20 s, the parent's dying descendants and the memory
+ * controller's num_cgroups in /proc/cgroups are back at their values from
+ * before the loop (v1: the hierarchy's dying count, see memcg_nr_dying());
+ * the test module finds no page on the LRU of an offline memcg and every
+ * lruvec consistent (each part skipped without the module's file); the
+ * parent was under reclaim (with enough cycles to exceed the limit) and no
+ * task was OOM-killed.  On a kernel without reparenting the dying memcgs
+ * stay and the test fails.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "cgroup_util.h"
+#include "memcg_lru_util.h"
+
+#define PARENT_LIMIT	(24L << 20)
+#define NR_CACHE_FILES	8
+#define CACHE_MB	4
+#define NR_SHM_FILES	4
+#define SHM_MB		1
+#define ANON_MB		2
+#define SHM_DIR		"/dev/shm"
+#define SETTLE_MS	20000
+
+static const char *scratch;
+
+static void cache_path(char *path, long i)
+{
+	snprintf(path, PATH_MAX, "%s/reparent_churn.%ld", scratch, i % NR_CACHE_FILES);
+}
+
+static void shm_path(char *path, long i)
+{
+	snprintf(path, PATH_MAX, "%s/reparent_churn.%ld", SHM_DIR, i % NR_SHM_FILES);
+}
+
+/* The leaf's workload: page cache (written back, so it is cheap to reclaim), tmpfs, anon. */
+static int populate(void *arg)
+{
+	long i = (long)arg, page = sysconf(_SC_PAGESIZE), off;
+	char path[PATH_MAX], *anon;
+
+	cache_path(path, i);
+	if (file_fill(path, CACHE_MB << 20) || file_drop_cache(path) || file_read_all(path))
+		return 1;
+	shm_path(path, i);
+	if (file_fill(path, SHM_MB << 20))
+		return 1;
+	anon = mmap(NULL, ANON_MB << 20, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED)
+		return 1;
+	for (off = 0; off < ANON_MB << 20; off += page)
+		anon[off] = 1;
+	return 0;
+}
+
+static int stop_toggling;
+static long toggles, toggle_errors;
+
+static void *toggler(void *arg)
+{
+	while (!__atomic_load_n(&stop_toggling, __ATOMIC_RELAXED)) {
+		if (lru_gen_write(toggles % 2 ? "y" : "n"))
+			toggle_errors++;
+		toggles++;
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* One cycle: parent/jN/kN populated, then both removed. */
+static int churn_cycle(const struct memcg *parent, long i)
+{
+	struct memcg j, k;
+	char name[32];
+
+	snprintf(name, sizeof(name), "j%ld", i);
+	if (memcg_create(&j, parent, name))
+		return -1;
+	snprintf(name, sizeof(name), "k%ld", i);
+	if (memcg_create(&k, &j, name))
+		goto fail_j;
+	if (!pid_exited_ok(memcg_spawn(&k, populate, (void *)i))) {
+		ksft_print_msg("cycle %ld: the workload failed (OOM-killed?)\n", i);
+		goto fail_k;
+	}
+	if (memcg_remove(&k))
+		goto fail_k;
+	return memcg_remove(&j);
+fail_k:
+	memcg_destroy(&k);
+fail_j:
+	memcg_destroy(&j);
+	return -1;
+}
+
+/* Wait until the dying count and num_cgroups are back; 0 if they are. */
+static int wait_settled(const struct memcg *parent, long dying0, long ncg0)
+{
+	long start = now_ms(), dying, ncg;
+
+	for (;;) {
+		dying = memcg_nr_dying(parent);
+		ncg = proc_cgroups_memory();
+		if ((dying >= 0 && dying <= dying0 && ncg >= 0 && ncg <= ncg0) ||
+		    now_ms() - start >= SETTLE_MS)
+			break;
+		usleep(100000);
+	}
+	ksft_print_msg("after %ld ms: dying %ld (was %ld), num_cgroups %ld (was %ld)\n",
+		       now_ms() - start, dying, dying0, ncg, ncg0);
+	if (dying < 0 || dying > dying0 || ncg < 0 || ncg > ncg0) {
+		ksft_print_msg("removed memcgs not freed: not reparented (as on the base)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The test module's view, when it is loaded; 0 if it finds nothing wrong. */
+static int module_checks(void)
+{
+	long pages, memcgs, nr;
+	int err;
+
+	err = mlt_reparent_check(&pages, &memcgs);
+	if (err && err != -ENOENT)
+		return -1;
+	if (err)
+		ksft_print_msg("no %s: that part skipped\n", MLT_REPARENT_CHECK);
+	else
+		ksft_print_msg("module: offline_lru_pages %ld offline_memcgs %ld\n",
+			       pages, memcgs);
+	if (!err && pages) {
+		ksft_print_msg("pages left on the LRUs of offline memcgs\n");
+		return -1;
+	}
+	nr = mlt_check_lruvecs(lru_gen_read() & 1);
+	if (nr == -ENOENT)
+		ksft_print_msg("no %s: that part skipped\n", MLT_CHECK_LRUVECS);
+	else if (nr >= 0)
+		ksft_print_msg("module: lruvecs consistent, %ld LRU pages\n", nr);
+	return nr == -ENOENT || nr >= 0 ? 0 : -1;
+}
+
+static int test_reparent_churn(const struct memcg *root)
+{
+	long cycles = getenv_long("REPARENT_CHURN_CYCLES", 200);
+	int toggle = getenv_long("REPARENT_CHURN_TOGGLE", 1) &&
+		     !access(LRU_GEN_ENABLED, W_OK);
+	long orig_lru = lru_gen_read(), dying0, ncg0, pressure0, kills0, start, i;
+	long moved0 = proc_vmstat("memcg_reparent");
+	long deferred0 = proc_vmstat("memcg_reparent_deferred");
+	char path[PATH_MAX], val[32];
+	int ret = KSFT_FAIL, threaded = 0;
+	struct memcg parent;
+	pthread_t thr;
+
+	scratch = getenv("SCRATCH") ?: "/tmp";
+	if (memcg_create(&parent, root, "reparent_churn") ||
+	    memcg_set_limit(&parent, PARENT_LIMIT))
+		goto cleanup;
+	dying0 = memcg_dying_baseline(&parent);
+	ncg0 = proc_cgroups_memory();
+	pressure0 = memcg_pressure(&parent);
+	kills0 = proc_vmstat("oom_kill");
+	if (dying0 < 0 || ncg0 < 0)
+		goto cleanup;
+
+	if (toggle) {
+		if (pthread_create(&thr, NULL, toggler, NULL))
+			goto cleanup;
+		threaded = 1;
+	}
+	start = now_ms();
+	for (i = 0; i < cycles; i++)
+		if (churn_cycle(&parent, i))
+			break;
+	__atomic_store_n(&stop_toggling, 1, __ATOMIC_RELAXED);
+	if (threaded)
+		pthread_join(thr, NULL);
+	threaded = 0;
+	ksft_print_msg("%ld/%ld cycles in %ld ms, %ld lru_gen toggles (%ld failed), reclaim %ld\n",
+		       i, cycles, now_ms() - start, toggles, toggle_errors,
+		       memcg_pressure(&parent) - pressure0);
+	if (moved0 >= 0 && deferred0 >= 0)
+		ksft_print_msg("memcg_reparent +%ld, memcg_reparent_deferred +%ld\n",
+			       proc_vmstat("memcg_reparent") - moved0,
+			       proc_vmstat("memcg_reparent_deferred") - deferred0);
+	if (i < cycles || toggle_errors)
+		goto cleanup;
+	if (orig_lru >= 0) {
+		snprintf(val, sizeof(val), "0x%lx", orig_lru);
+		lru_gen_write(val);
+	}
+
+	/* The module's view also helps to tell why memcgs stay dying. */
+	if (wait_settled(&parent, dying0, ncg0) | module_checks())
+		goto cleanup;
+	if (memcg_oom_kills(&parent) || proc_vmstat("oom_kill") != kills0) {
+		ksft_print_msg("OOM kills: %ld in the parent, %ld in the system\n",
+			       memcg_oom_kills(&parent), proc_vmstat("oom_kill") - kills0);
+		goto cleanup;
+	}
+	if (cycles >= 2 * NR_CACHE_FILES && memcg_pressure(&parent) <= pressure0) {
+		ksft_print_msg("the parent was never under reclaim: the test proves little\n");
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	__atomic_store_n(&stop_toggling, 1, __ATOMIC_RELAXED);
+	if (threaded)
+		pthread_join(thr, NULL);
+	if (orig_lru >= 0) {
+		snprintf(val, sizeof(val), "0x%lx", orig_lru);
+		if (lru_gen_write(val))
+			ret = KSFT_FAIL;
+	}
+	memcg_destroy(&parent);
+	for (i = 0; i < NR_CACHE_FILES; i++) {
+		cache_path(path, i);
+		unlink(path);
+	}
+	for (i = 0; i < NR_SHM_FILES; i++) {
+		shm_path(path, i);
+		unlink(path);
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct memcg root;
+
+	ksft_print_header();
+	ksft_set_plan(1);
+	if (memcg_root(&root, 0) && memcg_root(&root, 1))
+		ksft_exit_skip("no memory controller on cgroup v2 or v1\n");
+	ksft_print_msg("memory controller: cgroup %s at %s\n", root.v1 ? "v1" : "v2", root.path);
+
+	switch (test_reparent_churn(&root)) {
+	case KSFT_PASS:
+		ksft_test_result_pass("test_reparent_churn\n");
+		break;
+	case KSFT_SKIP:
+		ksft_test_result_skip("test_reparent_churn\n");
+		break;
+	default:
+		ksft_test_result_fail("test_reparent_churn\n");
+		break;
+	}
+	ksft_finished();
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memcg-aware zswap writeback (part 3 of the series), on cgroup v2, in the
+ * spirit of tools/testing/selftests/cgroup/test_zswap.c (v6.8+):
+ *
+ *   usage               pages pushed out with memory.reclaim go to zswap,
+ *                       compressed, and come back intact (the base passes)
+ *   own_writeback       a store that would take a memcg over its
+ *                       memory.zswap.max first writes back that memcg's own
+ *                       oldest entries, then succeeds; a sibling's entries
+ *                       are never touched
+ *   global_round_robin  at the global pool limit (max_pool_percent) the
+ *                       writeback is spread round-robin over the memcgs,
+ *                       not taken from the oldest entries of the system
+ *
+ * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud zsmalloc"),
+ * with zswap enabled and lzo; every zswap parameter is put back at the end.
+ * On the unpatched 6.1 zswap there is no per-memcg writeback: memory.stat
+ * has no zswpwb, stores over memory.zswap.max are rejected to the swap
+ * device, and at the pool limit zbud writes back the oldest entries of the
+ * whole system while zsmalloc cannot write back at all.  own_writeback and
+ * global_round_robin fail there, saying so.
+ *
+ * Pages are pushed out with memory.reclaim, not memory limits, so what is
+ * stored when is deterministic.  The anon memory is mapped without THP
+ * (zswap takes no huge pages on 6.1) and filled with a pattern lzo makes
+ * about a quarter of (ZS_PATTERN_HALF), or, to fill the pool quickly,
+ * three quarters (ZS_PATTERN_DENSE).
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "cgroup_util.h"
+#include "memcg_lru_util.h"
+#include "zswap_util.h"
+
+#define PARENT		"zswap_test"
+#define NR_RR		3	/* memcgs of global_round_robin */
+
+static struct zswap_params saved;
+static char parent[PATH_MAX];
+static const char *zpool;
+
+static void restore_on_signal(int sig)
+{
+	zswap_params_restore(&saved);
+	_exit(128 + sig);
+}
+
+/* mkdir PARENT/name; the memcg's path in path. */
+static int child_memcg(const char *name, char *path)
+{
+	return zs_memcg_create(parent, name, path, PATH_MAX);
+}
+
+static void print_stat(const char *who, const struct zs_memcg_stat *s)
+{
+	ksft_print_msg("%s: zswpout %ld zswpin %ld zswpwb %ld zswapped %ld KiB zswap %ld KiB swap %ld KiB\n",
+		       who, s->zswpout, s->zswpin, s->zswpwb, s->zswapped >> 10,
+		       s->zswap >> 10, s->swap >> 10);
+}
+
+/* Fill every page of w (generation gen) and push it out with memory.reclaim. */
+static int fill_and_push(struct zs_worker *w, unsigned long gen)
+{
+	long bytes = w->pages * ZS_PAGE, step = 4L << 20, done;
+
+	if (zs_worker_call(w, ZS_OP_FILL, gen, 1) != w->pages)
+		return -1;
+	for (done = 0; done < bytes; done += step)
+		zs_reclaim(w->memcg, step, 2);
+	return 0;
+}
+
+static int verify(struct zs_worker *w, const char *who)
+{
+	long bad = zs_worker_call(w, ZS_OP_VERIFY, 0, 0);
+
+	if (bad < 0) {
+		ksft_print_msg("%s: the worker died\n", who);
+		return -1;
+	}
+	if (bad) {
+		zs_print_mismatch(who, w->bad);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * zswap_test/usage: 8 MiB pushed out with memory.reclaim is stored in
+ * zswap (zswpout, zswapped, stored_pages rise), compressed to less than
+ * half, and reads back intact (zswpin rises, every byte checked).
+ */
+static int test_zswap_usage(const char *root)
+{
+	struct zs_memcg_stat s0, s1, s2;
+	long pages = (8L << 20) / ZS_PAGE, stored0;
+	struct zs_worker w = { .pid = -1 };
+	int ret = KSFT_FAIL;
+	char cg[PATH_MAX];
+
+	if (child_memcg("usage", cg))
+		return KSFT_FAIL;
+	if (zs_worker_start(&w, cg, pages * ZS_PAGE, 0x05a6e, &ZS_PATTERN_HALF))
+		goto cleanup;
+	stored0 = zswap_counter("stored_pages");
+	if (zs_memcg_stat(cg, &s0) || fill_and_push(&w, 1) || zs_memcg_stat(cg, &s1))
+		goto cleanup;
+	print_stat("usage", &s1);
+	ksft_print_msg("stored_pages %ld -> %ld\n", stored0, zswap_counter("stored_pages"));
+	if (s1.zswpout - s0.zswpout < pages / 2 || s1.zswapped < pages / 2 * (long)ZS_PAGE) {
+		ksft_print_msg("fewer than half of the %ld pages went to zswap\n", pages);
+		goto cleanup;
+	}
+	if (zswap_counter("stored_pages") - stored0 < pages / 2) {
+		ksft_print_msg("debugfs stored_pages did not follow\n");
+		goto cleanup;
+	}
+	ksft_print_msg("compressed to %ld%% (%ld bytes a page)\n", s1.zswap * 100 / s1.zswapped,
+		       s1.zswap / (s1.zswapped / (long)ZS_PAGE));
+	if (s1.zswap * 2 > s1.zswapped) {
+		ksft_print_msg("the pattern did not compress to less than half\n");
+		goto cleanup;
+	}
+	if (verify(&w, "usage") || zs_memcg_stat(cg, &s2))
+		goto cleanup;
+	if (s2.zswpin - s1.zswpin < pages / 2) {
+		ksft_print_msg("zswpin rose by only %ld\n", s2.zswpin - s1.zswpin);
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	zs_worker_stop(&w);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ *   zswap_test
+ *   |-- A   memory.zswap.max = 1M; 24 MiB pushed out, 4 MiB at a time
+ *   `-- B   no zswap limit; 16 MiB in zswap before A starts, never touched
+ *
+ * About 1000 of A's pages fit in 1M.  Every later store must first write
+ * back A's own oldest entries and then succeed: A's zswpwb rises and A
+ * stores more than twice what fits, while its zswap stays near the limit.
+ * B loses nothing: zswpwb 0, zswapped as it was (3% slack).  Both read back
+ * intact.  On the base, memory.stat has no zswpwb and A's stores over the
+ * limit are rejected straight to the swap device: the case fails saying so.
+ */
+static int test_zswap_own_writeback(const char *root)
+{
+	long a_bytes = 24L << 20, b_bytes = 16L << 20, zmax = 1L << 20;
+	long wb0, plh0, stored, per_page, fits, step;
+	struct zs_memcg_stat a0, a1, b0, b1;
+	struct zs_worker a = { .pid = -1 }, b = { .pid = -1 };
+	char cg_a[PATH_MAX] = "", cg_b[PATH_MAX] = "";
+	int ret = KSFT_FAIL;
+
+	if (child_memcg("A", cg_a) || child_memcg("B", cg_b))
+		goto cleanup;
+	if (cg_write_numeric(cg_a, "memory.zswap.max", zmax))
+		goto cleanup;
+	if (zs_worker_start(&b, cg_b, b_bytes, 0xb, &ZS_PATTERN_HALF) ||
+	    zs_worker_start(&a, cg_a, a_bytes, 0xa, &ZS_PATTERN_HALF))
+		goto cleanup;
+
+	/* B's entries go in first: the oldest of the system */
+	if (fill_and_push(&b, 1) || zs_memcg_stat(cg_b, &b0))
+		goto cleanup;
+	print_stat("B before", &b0);
+	if (b0.zswapped < b_bytes / 2) {
+		ksft_print_msg("could not put half of B's pages into zswap\n");
+		goto cleanup;
+	}
+
+	wb0 = zswap_counter("written_back_pages");
+	plh0 = zswap_counter("pool_limit_hit");
+	if (zs_memcg_stat(cg_a, &a0) || zs_worker_call(&a, ZS_OP_FILL, 1, 1) != a.pages)
+		goto cleanup;
+	for (step = 0; step < a_bytes; step += 4L << 20)
+		zs_reclaim(cg_a, 4L << 20, 2);
+	if (zs_memcg_stat(cg_a, &a1) || zs_memcg_stat(cg_b, &b1))
+		goto cleanup;
+	print_stat("A", &a1);
+	print_stat("B after", &b1);
+
+	stored = a1.zswpout - a0.zswpout;
+	per_page = a1.zswapped >= (long)ZS_PAGE ? a1.zswap / (a1.zswapped / (long)ZS_PAGE) : 1050;
+	fits = zmax / (per_page ? per_page : 1);
+	ksft_print_msg("A stored %ld pages in zswap (about %ld fit in memory.zswap.max); %ld on the swap device; written_back_pages +%ld, pool_limit_hit +%ld\n",
+		       stored, fits, zs_disk_pages(&a1),
+		       zswap_counter("written_back_pages") - wb0,
+		       zswap_counter("pool_limit_hit") - plh0);
+
+	if (a1.zswpwb < 0) {
+		ksft_print_msg("memory.stat has no zswpwb: this kernel has no per-memcg zswap writeback (the unpatched base); A's stores over memory.zswap.max were rejected to the swap device instead of writing back A's oldest entries\n");
+		goto cleanup;
+	}
+	if (a1.zswpwb - (a0.zswpwb > 0 ? a0.zswpwb : 0) <= 0) {
+		ksft_print_msg("A's zswpwb did not rise: nothing of A's was written back\n");
+		goto cleanup;
+	}
+	if (stored <= 2 * fits) {
+		ksft_print_msg("A's stores stopped at memory.zswap.max (%ld stored, ~%ld fit): they were rejected, not made room for\n",
+			       stored, fits);
+		goto cleanup;
+	}
+	if (a1.zswap > 2 * zmax) {
+		ksft_print_msg("A's zswap (%ld KiB) is far over its memory.zswap.max\n", a1.zswap >> 10);
+		goto cleanup;
+	}
+	if (b1.zswpwb != 0) {
+		ksft_print_msg("B's entries were written back (zswpwb %ld) for A's limit\n", b1.zswpwb);
+		goto cleanup;
+	}
+	if (b1.zswapped < b0.zswapped - b0.zswapped * 3 / 100) {
+		ksft_print_msg("B's zswapped dropped from %ld to %ld KiB\n",
+			       b0.zswapped >> 10, b1.zswapped >> 10);
+		goto cleanup;
+	}
+	if (verify(&a, "A") || verify(&b, "B"))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	zs_worker_stop(&a);
+	zs_worker_stop(&b);
+	cg_destroy(cg_a);
+	cg_destroy(cg_b);
+	return ret;
+}
+
+/* Wait until written_back_pages holds still for a second (20 s at most). */
+static long wait_writeback_settled(void)
+{
+	long start = now_ms(), still = now_ms(), last, cur;
+
+	last = zswap_counter("written_back_pages");
+	while (now_ms() - still < 1000 && now_ms() - start < 20000) {
+		usleep(100000);
+		cur = zswap_counter("written_back_pages");
+		if (cur != last)
+			still = now_ms();
+		last = cur;
+	}
+	return last;
+}
+
+/*
+ *   zswap_test
+ *   |-- C0, C1, C2  pages pushed to zswap one memcg after the other (C0's
+ *   |               are the oldest of the system) until the pool holds
+ *   |               about 1.35% of RAM, a third each
+ *   `-- T           after max_pool_percent drops to 1 (accept threshold 90),
+ *                   T's stores find the pool over the limit
+ *
+ * The pool must shrink below 90% of 1% of RAM: about 0.45% of RAM, a third
+ * of what C0..C2 hold.  Round-robin writeback takes it from every memcg;
+ * the global LRU of the base would take it all from C0, the oldest.  Pass:
+ * written_back_pages rose and at least two of C0..C2 have 10% or more of
+ * the zswpwb among them.
+ */
+static int test_zswap_global_round_robin(const char *root)
+{
+	long total = proc_meminfo_kb("MemTotal") * 1024L, target = total * 135 / 10000;
+	struct zs_memcg_stat s0[NR_RR], s1[NR_RR];
+	long wb0, rf0, plh0, wb, sum = 0, slices = 8, i, j;
+	struct zs_worker c[NR_RR] = {}, t = { .pid = -1 };
+	char cg[NR_RR][PATH_MAX] = {}, cg_t[PATH_MAX] = "", name[8];
+	int ret = KSFT_FAIL, spread = 0;
+
+	for (i = 0; i < NR_RR; i++) {
+		snprintf(name, sizeof(name), "C%ld", i);
+		if (child_memcg(name, cg[i]))
+			goto cleanup;
+	}
+	if (child_memcg("T", cg_t))
+		goto cleanup;
+
+	/* C0, then C1, then C2: an eighth of a worker at a time, until its third is in */
+	for (i = 0; i < NR_RR; i++) {
+		long bytes = (target / NR_RR) * 2, slice = bytes / slices;
+
+		if (zs_worker_start(&c[i], cg[i], bytes, 0xc0 + i, &ZS_PATTERN_DENSE))
+			goto cleanup;
+		for (j = 0; j < slices; j++) {
+			if (zswap_counter("pool_total_size") >= target * (i + 1) / NR_RR)
+				break;
+			if (zs_worker_call(&c[i], ZS_OP_FILL, j, slices) < 0)
+				goto cleanup;
+			zs_reclaim(cg[i], slice, 2);
+		}
+		if (zs_memcg_stat(cg[i], &s0[i]))
+			goto cleanup;
+	}
+	ksft_print_msg("pool_total_size %ld KiB, 1%% of RAM is %ld KiB\n",
+		       zswap_counter("pool_total_size") >> 10, total / 100 >> 10);
+	if (zswap_counter("pool_total_size") <= total / 100) {
+		ksft_print_msg("could not fill the pool past 1%% of RAM\n");
+		goto cleanup;
+	}
+	if (zs_worker_start(&t, cg_t, 4L << 20, 0x7, &ZS_PATTERN_HALF) ||
+	    zs_worker_call(&t, ZS_OP_FILL, 1, 1) != t.pages)
+		goto cleanup;
+
+	wb0 = zswap_counter("written_back_pages");
+	rf0 = zswap_counter("reject_reclaim_fail");
+	plh0 = zswap_counter("pool_limit_hit");
+	if (zswap_param_write("accept_threshold_percent", "90") ||
+	    zswap_param_write("max_pool_percent", "1"))
+		goto cleanup;
+	for (j = 0; j < 16; j++)
+		zs_reclaim(cg_t, 256L << 10, 1);
+	wb = wait_writeback_settled() - wb0;
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+
+	ksft_print_msg("written_back_pages +%ld, pool_limit_hit +%ld, reject_reclaim_fail +%ld, pool now %ld KiB\n",
+		       wb, zswap_counter("pool_limit_hit") - plh0,
+		       zswap_counter("reject_reclaim_fail") - rf0,
+		       zswap_counter("pool_total_size") >> 10);
+	for (i = 0; i < NR_RR; i++) {
+		if (zs_memcg_stat(cg[i], &s1[i]))
+			goto cleanup;
+		ksft_print_msg("C%ld: zswpwb %ld -> %ld, zswapped %ld -> %ld KiB\n", i,
+			       s0[i].zswpwb, s1[i].zswpwb, s0[i].zswapped >> 10,
+			       s1[i].zswapped >> 10);
+		sum += s1[i].zswpwb - s0[i].zswpwb;
+	}
+	if (s1[0].zswpwb < 0) {
+		ksft_print_msg("memory.stat has no zswpwb: no per-memcg writeback on this kernel (the unpatched base)\n");
+		if (wb)
+			ksft_print_msg("the global LRU wrote back %ld pages, the oldest of the system: zswapped dropped by C0 %ld, C1 %ld, C2 %ld pages\n",
+				       wb, (s0[0].zswapped - s1[0].zswapped) / (long)ZS_PAGE,
+				       (s0[1].zswapped - s1[1].zswapped) / (long)ZS_PAGE,
+				       (s0[2].zswapped - s1[2].zswapped) / (long)ZS_PAGE);
+		else
+			ksft_print_msg("nothing was written back: %s cannot write back on this kernel, stores over the limit were rejected\n",
+				       zpool);
+		goto cleanup;
+	}
+	if (wb <= 0 || sum <= 0) {
+		ksft_print_msg("nothing was written back at the global limit\n");
+		goto cleanup;
+	}
+	for (i = 0; i < NR_RR; i++) {
+		long d = s1[i].zswpwb - s0[i].zswpwb;
+
+		ksft_print_msg("C%ld: %ld%% of the writeback\n", i, d * 100 / sum);
+		spread += d * 10 >= sum;
+	}
+	if (spread < 2) {
+		ksft_print_msg("the writeback came from one memcg, not round-robin\n");
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+	zs_worker_stop(&t);
+	cg_destroy(cg_t);
+	for (i = 0; i < NR_RR; i++) {
+		zs_worker_stop(&c[i]);
+		cg_destroy(cg[i]);
+	}
+	return ret;
+}
+
+#define T(x) { x, #x }
+struct zswap_test {
+	int (*fn)(const char *root);
+	const char *name;
+} tests[] = {
+	T(test_zswap_usage),
+	T(test_zswap_own_writeback),
+	T(test_zswap_global_round_robin),
+};
+#undef T
+
+int main(int argc, char **argv)
+{
+	char root[PATH_MAX], zpools[8][32];
+	const char *why;
+	int i, z, nr_zpools, err;
+	long t;
+
+	ksft_print_header();
+	if (cg_find_unified_root(root, sizeof(root)))
+		ksft_exit_skip("cgroup v2 isn't mounted\n");
+	if (cg_read_strstr(root, "cgroup.controllers", "memory"))
+		ksft_exit_skip("memory controller isn't available\n");
+	if (zs_memcg_create(root, PARENT, parent, sizeof(parent)))
+		ksft_exit_skip("cannot create %s\n", parent);
+	why = zswap_missing(parent);
+	if (why) {
+		rmdir(parent);
+		ksft_exit_skip("%s\n", why);
+	}
+	if (zswap_params_save(&saved))
+		ksft_exit_fail_msg("cannot read the zswap parameters\n");
+	signal(SIGINT, restore_on_signal);
+	signal(SIGTERM, restore_on_signal);
+	signal(SIGPIPE, SIG_IGN);	/* a dead worker's pipe: an error, not our death */
+
+	nr_zpools = zswap_zpools(zpools, 8);
+	ksft_set_plan(nr_zpools * ARRAY_SIZE(tests));
+	for (z = 0; z < nr_zpools; z++) {
+		zpool = zpools[z];
+		err = zswap_use(zpool);
+		if (err)
+			ksft_print_msg("zpool %s is not available: %s\n", zpool, strerror(-err));
+		for (i = 0; i < (int)ARRAY_SIZE(tests); i++) {
+			if (err) {
+				ksft_test_result_skip("%s %s\n", tests[i].name, zpool);
+				continue;
+			}
+			t = now_ms();
+			ksft_print_msg("%s with zpool %s\n", tests[i].name, zpool);
+			switch (tests[i].fn(root)) {
+			case KSFT_PASS:
+				ksft_test_result_pass("%s %s (%.1fs)\n", tests[i].name, zpool,
+						      (now_ms() - t) / 1000.0);
+				break;
+			case KSFT_SKIP:
+				ksft_test_result_skip("%s %s\n", tests[i].name, zpool);
+				break;
+			default:
+				ksft_test_result_fail("%s %s (%.1fs)\n", tests[i].name, zpool,
+						      (now_ms() - t) / 1000.0);
+				break;
+			}
+		}
+	}
+	zswap_params_restore(&saved);
+	rmdir(parent);
+	ksft_finished();
+}

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A safety net for zswap: nothing that goes out through zswap, and from
+ * zswap to the swap device, comes back different.  It passes on any
+ * correct kernel, the unpatched base included; it fails on the first byte
+ * that differs, naming the memcg, the page and the bytes.
+ *
+ *   zswap_check
+ *   |-- w0 .. wN-1   a worker process each, ZSWAP_CHECK_MB of anon memory
+ *   |                (no THP) holding a verifiable pattern: a header with
+ *   |                the page index, the worker's seed, the generation and
+ *   |                a checksum, then zeros, counter words and noise (lzo
+ *   |                makes ~1.8 KiB of a page).  Odd workers have a small
+ *   |                memory.zswap.max (MB/8): their stores write back their
+ *   |                own entries (the series) or go straight to disk (base).
+ *   `-- churn_K      created and removed meanwhile by a thread, each with
+ *                    2 MiB of tmpfs data pushed into zswap before rmdir and
+ *                    checked after (the memcg is gone by then); the thread
+ *                    also toggles /sys/kernel/mm/lru_gen/enabled (y/n).
+ *
+ * Each round: the workers write a new generation into a third of their
+ * pages (all of them in round 0); memory.reclaim pushes every worker out;
+ * every odd round runs with max_pool_percent=1, so the pool is over its
+ * limit and zswap writes back (zbud on the base; any zpool with the
+ * series) or rejects; then every worker reads every page back and checks
+ * every byte, while a thread keeps reclaiming from them, so loads race
+ * stores and writeback.  Pages are pushed out with memory.reclaim only: no
+ * memory limit, so no OOM kill even on a kernel whose MGLRU switch races
+ * reclaim.
+ *
+ * Environment: ZSWAP_CHECK_MEMCGS (4), ZSWAP_CHECK_MB (32),
+ * ZSWAP_CHECK_ROUNDS (2; make soak raises it), ZSWAP_ZPOOLS ("zbud
+ * zsmalloc": one TAP line each).  ZSWAP_CHECK_SELFTEST=1 checks the
+ * checker: one byte of one page is changed in user space after the push
+ * and before the check, and the run passes only if exactly that byte is
+ * reported (one round).
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "cgroup_util.h"
+#include "memcg_lru_util.h"
+#include "zswap_util.h"
+
+#define PARENT		"zswap_check"
+#define MAX_WORKERS	64
+#define CHURN_BYTES	(2L << 20)
+#define CHURN_KEEP	3	/* tmpfs files alive at once */
+#define SHM_PREFIX	"/dev/shm/zswap_check."
+
+static struct zswap_params saved;
+static char parent[PATH_MAX];
+static long nr_workers, worker_mb, rounds;
+static int selftest;
+static struct zs_worker workers[MAX_WORKERS];
+static char worker_cg[MAX_WORKERS][PATH_MAX];
+
+/* The churn thread's state. */
+static volatile int churn_stop;
+static long churn_cycles, churn_toggles, churn_bad, churn_failed;
+static struct zs_mismatch churn_mismatch;
+static long churn_bad_cycle;
+
+/* The reclaimer thread (runs while the workers check their pages). */
+static volatile int reclaim_stop;
+static long reclaim_calls;
+
+/* Pages stored in zswap over a run: none means zswap checked nothing. */
+static long stored_total;
+
+static void restore_on_signal(int sig)
+{
+	zswap_params_restore(&saved);
+	_exit(128 + sig);
+}
+
+/* ---- churn: memcgs with zswapped tmpfs data, created and removed ---- */
+
+static void churn_path(long k, char *path, size_t size)
+{
+	snprintf(path, size, SHM_PREFIX "%ld", k);
+}
+
+/* In a child that joins cg: write 2 MiB of pattern to tmpfs file k. */
+static int churn_write(const char *cg, long k)
+{
+	static unsigned char page[ZS_PAGE];
+	char path[64];
+	long i;
+	int fd;
+
+	if (cg_enter_current(cg))
+		return 1;
+	churn_path(k, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < CHURN_BYTES / (long)ZS_PAGE; i++) {
+		zs_fill_page(page, &ZS_PATTERN_MIXED, 0x5000 + k, i, k);
+		if (write(fd, page, ZS_PAGE) != ZS_PAGE)
+			return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Read file k back and check it; then remove it. */
+static void churn_check(long k)
+{
+	static unsigned char page[ZS_PAGE];
+	struct zs_mismatch m;
+	long i, bad = 0;
+	char path[64];
+	int fd;
+
+	churn_path(k, path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;		/* churn_write() failed: counted there */
+	for (i = 0; i < CHURN_BYTES / (long)ZS_PAGE; i++) {
+		if (pread(fd, page, ZS_PAGE, i * ZS_PAGE) != ZS_PAGE)
+			memset(page, 0, sizeof(page));
+		if (zs_check_page(page, &ZS_PATTERN_MIXED, 0x5000 + k, i, k, &m) && !bad++)
+			churn_mismatch = m;
+	}
+	close(fd);
+	if (bad && !churn_bad++) {
+		churn_mismatch.pages = bad;
+		churn_bad_cycle = k;
+	}
+	unlink(path);
+}
+
+static void *churn_thread(void *arg)
+{
+	long lru_gen = (long)arg, k;
+	char cg[PATH_MAX], name[32], path[64];
+	int status;
+	pid_t pid;
+
+	for (k = 0; !churn_stop; k++) {
+		snprintf(name, sizeof(name), "churn_%ld", k);
+		if (zs_memcg_create(parent, name, cg, sizeof(cg)))
+			break;
+		pid = fork();
+		if (!pid)
+			_exit(churn_write(cg, k));
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			churn_path(k, path, sizeof(path));
+			unlink(path);
+			churn_failed++;
+		}
+		zs_reclaim(cg, CHURN_BYTES, 2);
+		if (lru_gen >= 0 && (k & 1)) {
+			lru_gen_write(churn_toggles & 1 ? "y" : "n");
+			churn_toggles++;
+		}
+		cg_destroy(cg);
+		if (k >= CHURN_KEEP)
+			churn_check(k - CHURN_KEEP);
+		churn_cycles = k + 1;
+	}
+	for (k = churn_cycles - CHURN_KEEP; k < churn_cycles; k++)
+		if (k >= 0)
+			churn_check(k);
+	return NULL;
+}
+
+static void *reclaim_thread(void *arg)
+{
+	unsigned int seed = 1;
+
+	while (!reclaim_stop) {
+		zs_reclaim(worker_cg[rand_r(&seed) % nr_workers], 1L << 20, 1);
+		reclaim_calls++;
+		usleep(5000);
+	}
+	return NULL;
+}
+
+/* ---- the workers ---- */
+
+struct totals {
+	long zswpout, zswpin, zswpwb, disk;
+};
+
+static void sum_stats(struct totals *t)
+{
+	struct zs_memcg_stat s;
+	long i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < nr_workers; i++) {
+		if (zs_memcg_stat(worker_cg[i], &s))
+			continue;
+		t->zswpout += s.zswpout;
+		t->zswpin += s.zswpin;
+		t->zswpwb = s.zswpwb < 0 ? -1 : t->zswpwb + s.zswpwb;
+		t->disk += zs_disk_pages(&s);
+	}
+}
+
+/* Send op to every worker, then collect: -1 if any died, else the sum. */
+static long all_workers(enum zs_op op, long arg, long arg2, long *each)
+{
+	int sent[MAX_WORKERS];
+	long i, r, sum = 0;
+
+	for (i = 0; i < nr_workers; i++)
+		sent[i] = !zs_worker_send(&workers[i], op, arg, arg2);
+	for (i = 0; i < nr_workers; i++) {
+		r = sent[i] ? zs_worker_wait(&workers[i]) : -1;
+		if (each)
+			each[i] = r;
+		if (r < 0) {
+			ksft_print_msg("worker w%ld (pid %d) died\n", i, workers[i].pid);
+			sum = -1;
+		} else if (sum >= 0) {
+			sum += r;
+		}
+	}
+	return sum;
+}
+
+static int start_workers(void)
+{
+	long bytes = worker_mb << 20, i;
+	char name[16];
+
+	for (i = 0; i < nr_workers; i++) {
+		snprintf(name, sizeof(name), "w%ld", i);
+		if (zs_memcg_create(parent, name, worker_cg[i], PATH_MAX))
+			return -1;
+		if (i & 1 && cg_write_numeric(worker_cg[i], "memory.zswap.max", bytes / 8))
+			return -1;
+		if (zs_worker_start(&workers[i], worker_cg[i], bytes, 0x1000 + i, &ZS_PATTERN_MIXED))
+			return -1;
+	}
+	return 0;
+}
+
+static void stop_workers(void)
+{
+	long i;
+
+	for (i = 0; i < nr_workers; i++) {
+		zs_worker_stop(&workers[i]);
+		cg_destroy(worker_cg[i]);
+	}
+}
+
+/* Push every worker out: memory.reclaim of its size, 8 MiB at a time. */
+static void push_out(void)
+{
+	long bytes = worker_mb << 20, done, i;
+
+	for (i = 0; i < nr_workers; i++)
+		for (done = 0; done < bytes; done += 8L << 20)
+			zs_reclaim(worker_cg[i], 8L << 20, 2);
+}
+
+/* One round; 0 if every page came back intact. */
+static int run_round(long r)
+{
+	long bad[MAX_WORKERS], wb0 = zswap_counter("written_back_pages"), t = now_ms();
+	long plh0 = zswap_counter("pool_limit_hit"), corrupt_page = 0, i;
+	int global = r & 1, ret = 0;
+	struct totals s0, s1, s2;
+	pthread_t reclaimer;
+	char wb[32];
+
+	sum_stats(&s0);
+	/* round 0 writes generation 1 everywhere; round r a third of the pages */
+	if (all_workers(ZS_OP_FILL, r + 1, r ? 3 : 1, NULL) < 0)
+		return -1;
+	if (global) {
+		zswap_param_write("accept_threshold_percent", "90");
+		zswap_param_write("max_pool_percent", "1");
+	}
+	push_out();
+	sum_stats(&s1);
+
+	if (selftest) {
+		corrupt_page = workers[0].pages / 2 + 1;
+		if (zs_worker_call(&workers[0], ZS_OP_CORRUPT, corrupt_page, 2000))
+			return -1;
+	}
+	reclaim_stop = 0;
+	pthread_create(&reclaimer, NULL, reclaim_thread, NULL);
+	if (all_workers(ZS_OP_VERIFY, 0, 0, bad) < 0)
+		ret = -1;
+	reclaim_stop = 1;
+	pthread_join(reclaimer, NULL);
+	if (global) {
+		zswap_param_write("max_pool_percent", saved.max_pool_percent);
+		zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+	}
+	sum_stats(&s2);
+
+	if (s2.zswpwb < 0)
+		snprintf(wb, sizeof(wb), "no zswpwb");
+	else
+		snprintf(wb, sizeof(wb), "zswpwb +%ld", s2.zswpwb - s0.zswpwb);
+	ksft_print_msg("round %ld%s: %.1fs, stored %ld, loaded %ld, %s, on disk %ld pages; written_back_pages +%ld, pool_limit_hit +%ld\n",
+		       r + 1, global ? " (max_pool_percent=1)" : "", (now_ms() - t) / 1000.0,
+		       s2.zswpout - s0.zswpout, s2.zswpin - s0.zswpin, wb,
+		       s1.disk, zswap_counter("written_back_pages") - wb0,
+		       zswap_counter("pool_limit_hit") - plh0);
+	stored_total += s2.zswpout - s0.zswpout;
+	for (i = 0; i < nr_workers; i++) {
+		char who[64];
+
+		if (bad[i] <= 0)
+			continue;
+		snprintf(who, sizeof(who), "memcg %s/w%ld", PARENT, i);
+		zs_print_mismatch(who, workers[i].bad);
+		if (selftest && i == 0 && bad[0] == 1 && workers[0].bad->index == corrupt_page &&
+		    workers[0].bad->offset == 2000) {
+			ksft_print_msg("self-test: the byte changed in user space was caught\n");
+			continue;
+		}
+		ret = -1;
+	}
+	if (selftest && bad[0] != 1) {
+		ksft_print_msg("self-test: the byte changed in user space was NOT caught\n");
+		ret = -1;
+	}
+	return ret;
+}
+
+static int run_zpool(const char *zpool)
+{
+	long lru_gen = access(LRU_GEN_ENABLED, W_OK) ? -1 : lru_gen_read(), r, t = now_ms();
+	int ret = KSFT_FAIL;
+	pthread_t churn;
+	char val[32];
+
+	if (start_workers())
+		goto cleanup;
+	churn_stop = 0;
+	churn_cycles = churn_toggles = churn_bad = churn_failed = 0;
+	reclaim_calls = stored_total = 0;
+	pthread_create(&churn, NULL, churn_thread, (void *)lru_gen);
+	for (r = 0; r < (selftest ? 1 : rounds); r++)
+		if (run_round(r))
+			break;
+	churn_stop = 1;
+	pthread_join(churn, NULL);
+	if (lru_gen >= 0) {
+		snprintf(val, sizeof(val), "0x%lx", lru_gen);
+		lru_gen_write(val);
+	}
+	ksft_print_msg("churn: %ld memcgs created and removed with zswapped tmpfs data, %ld lru_gen toggles, %ld reclaims during the checks\n",
+		       churn_cycles, churn_toggles, reclaim_calls);
+	if (churn_failed)
+		ksft_print_msg("churn: %ld tmpfs files could not be written (not checked)\n", churn_failed);
+	if (churn_bad) {
+		char who[64];
+
+		snprintf(who, sizeof(who), "tmpfs file of removed memcg churn_%ld", churn_bad_cycle);
+		zs_print_mismatch(who, &churn_mismatch);
+		goto cleanup;
+	}
+	if (r < (selftest ? 1 : rounds))
+		goto cleanup;
+	if (stored_total <= 0) {
+		ksft_print_msg("nothing was stored in zswap: the run checked nothing\n");
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	stop_workers();
+	ksft_print_msg("zpool %s: %.1fs\n", zpool, (now_ms() - t) / 1000.0);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	char root[PATH_MAX], zpools[8][32];
+	int z, nr_zpools, err;
+	const char *why;
+
+	ksft_print_header();
+	nr_workers = getenv_long("ZSWAP_CHECK_MEMCGS", 4);
+	worker_mb = getenv_long("ZSWAP_CHECK_MB", 32);
+	rounds = getenv_long("ZSWAP_CHECK_ROUNDS", 2);
+	selftest = getenv_long("ZSWAP_CHECK_SELFTEST", 0) == 1;
+	if (nr_workers < 1 || nr_workers > MAX_WORKERS || worker_mb < 8 || rounds < 1)
+		ksft_exit_fail_msg("ZSWAP_CHECK_MEMCGS 1..%d, ZSWAP_CHECK_MB >= 8, ZSWAP_CHECK_ROUNDS >= 1\n",
+				   MAX_WORKERS);
+	if (cg_find_unified_root(root, sizeof(root)))
+		ksft_exit_skip("cgroup v2 isn't mounted\n");
+	if (cg_read_strstr(root, "cgroup.controllers", "memory"))
+		ksft_exit_skip("memory controller isn't available\n");
+	if (zs_memcg_create(root, PARENT, parent, sizeof(parent)))
+		ksft_exit_skip("cannot create %s\n", parent);
+	why = zswap_missing(parent);
+	if (why) {
+		rmdir(parent);
+		ksft_exit_skip("%s\n", why);
+	}
+	if (zswap_params_save(&saved))
+		ksft_exit_fail_msg("cannot read the zswap parameters\n");
+	signal(SIGINT, restore_on_signal);
+	signal(SIGTERM, restore_on_signal);
+	signal(SIGPIPE, SIG_IGN);	/* a dead worker's pipe: an error, not our death */
+
+	nr_zpools = zswap_zpools(zpools, 8);
+	ksft_set_plan(nr_zpools);
+	ksft_print_msg("%ld memcgs x %ld MiB, %ld rounds%s\n", nr_workers, worker_mb,
+		       selftest ? 1 : rounds, selftest ? ", self-test: one byte is corrupted" : "");
+	for (z = 0; z < nr_zpools; z++) {
+		err = zswap_use(zpools[z]);
+		if (err) {
+			ksft_print_msg("zpool %s is not available: %s\n", zpools[z], strerror(-err));
+			ksft_test_result_skip("zswap_integrity %s\n", zpools[z]);
+			continue;
+		}
+		ksft_test_result(run_zpool(zpools[z]) == KSFT_PASS, "zswap_integrity %s%s\n",
+				 zpools[z], selftest ? " self-test" : "");
+	}
+	zswap_params_restore(&saved);
+	rmdir(parent);
+	ksft_finished();
+}
