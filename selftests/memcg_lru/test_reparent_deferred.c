@@ -182,19 +182,6 @@ static int mlock_and_move(void *arg)
 	return 0;
 }
 
-static long stat_key(const char *path, const char *key)
-{
-	char buf[8192], *p;
-	size_t len = strlen(key);
-
-	if (file_read(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, len) && p[len] == ' ')
-			return strtol(p + len + 1, NULL, 10);
-	return -1;
-}
-
 /*
  * v2 only: nr_dying_descendants tells whether the child is gone, and the
  * unevictable statistic whether the pages moved.
@@ -234,11 +221,11 @@ static int test_reparent_mlocked_v2(void)
 	snprintf(stat, sizeof(stat), "%s/memory.stat", parent.path);
 	snprintf(cstat, sizeof(cstat), "%s/cgroup.stat", parent.path);
 	for (start = now_ms(); now_ms() - start < SETTLE_MS; usleep(100000)) {
-		dying = stat_key(cstat, "nr_dying_descendants");
+		dying = file_key_long(cstat, "nr_dying_descendants");
 		if (!dying)
 			break;
 	}
-	unevictable = stat_key(stat, "unevictable");
+	unevictable = file_key_long(stat, "unevictable");
 	ksft_print_msg("mlocked: nr_dying_descendants %ld after %ld ms, parent unevictable %ld KiB\n",
 		       dying, now_ms() - start, unevictable >> 10);
 	if (dying) {
