@@ -49,12 +49,6 @@ static struct zswap_params saved;
 static char parent[PATH_MAX];
 static const char *zpool;
 
-static void restore_on_signal(int sig)
-{
-	zswap_params_restore(&saved);
-	_exit(128 + sig);
-}
-
 /* mkdir PARENT/name; the memcg's path in path. */
 static int child_memcg(const char *name, char *path)
 {
@@ -100,7 +94,7 @@ static int verify(struct zs_worker *w, const char *who)
  * zswap (zswpout, zswapped, stored_pages rise), compressed to less than
  * half, and reads back intact (zswpin rises, every byte checked).
  */
-static int test_zswap_usage(const char *root)
+static int test_zswap_usage(void)
 {
 	struct zs_memcg_stat s0, s1, s2;
 	long pages = (8L << 20) / ZS_PAGE, stored0;
@@ -156,7 +150,7 @@ cleanup:
  * intact.  On the base, memory.stat has no zswpwb and A's stores over the
  * limit are rejected straight to the swap device: the case fails saying so.
  */
-static int test_zswap_own_writeback(const char *root)
+static int test_zswap_own_writeback(void)
 {
 	long a_bytes = 24L << 20, b_bytes = 16L << 20, zmax = 1L << 20;
 	long wb0, plh0, stored, per_page, fits, step;
@@ -268,7 +262,7 @@ static long wait_writeback_settled(void)
  * written_back_pages rose and at least two of C0..C2 have 10% or more of
  * the zswpwb among them.
  */
-static int test_zswap_global_round_robin(const char *root)
+static int test_zswap_global_round_robin(void)
 {
 	long total = proc_meminfo_kb("MemTotal") * 1024L, target = total * 135 / 10000;
 	struct zs_memcg_stat s0[NR_RR], s1[NR_RR];
@@ -376,7 +370,7 @@ cleanup:
 
 #define T(x) { x, #x }
 struct zswap_test {
-	int (*fn)(const char *root);
+	int (*fn)(void);
 	const char *name;
 } tests[] = {
 	T(test_zswap_usage),
@@ -387,28 +381,12 @@ struct zswap_test {
 
 int main(int argc, char **argv)
 {
-	char root[PATH_MAX], zpools[8][32];
-	const char *why;
+	char zpools[8][32];
 	int i, z, nr_zpools, err;
 	long t;
 
 	ksft_print_header();
-	if (cg_find_unified_root(root, sizeof(root)))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-	if (cg_read_strstr(root, "cgroup.controllers", "memory"))
-		ksft_exit_skip("memory controller isn't available\n");
-	if (zs_memcg_create(root, PARENT, parent, sizeof(parent)))
-		ksft_exit_skip("cannot create %s\n", parent);
-	why = zswap_missing(parent);
-	if (why) {
-		rmdir(parent);
-		ksft_exit_skip("%s\n", why);
-	}
-	if (zswap_params_save(&saved))
-		ksft_exit_fail_msg("cannot read the zswap parameters\n");
-	signal(SIGINT, restore_on_signal);
-	signal(SIGTERM, restore_on_signal);
-	signal(SIGPIPE, SIG_IGN);	/* a dead worker's pipe: an error, not our death */
+	zswap_test_setup(PARENT, parent, &saved);
 
 	nr_zpools = zswap_zpools(zpools, 8);
 	ksft_set_plan(nr_zpools * ARRAY_SIZE(tests));
@@ -424,7 +402,7 @@ int main(int argc, char **argv)
 			}
 			t = now_ms();
 			ksft_print_msg("%s with zpool %s\n", tests[i].name, zpool);
-			switch (tests[i].fn(root)) {
+			switch (tests[i].fn()) {
 			case KSFT_PASS:
 				ksft_test_result_pass("%s %s (%.1fs)\n", tests[i].name, zpool,
 						      (now_ms() - t) / 1000.0);

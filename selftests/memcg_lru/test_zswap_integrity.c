@@ -79,12 +79,6 @@ static long reclaim_calls;
 /* Pages stored in zswap over a run: none means zswap checked nothing. */
 static long stored_total;
 
-static void restore_on_signal(int sig)
-{
-	zswap_params_restore(&saved);
-	_exit(128 + sig);
-}
-
 /* ---- churn: memcgs with zswapped tmpfs data, created and removed ---- */
 
 static void churn_path(long k, char *path, size_t size)
@@ -388,9 +382,8 @@ cleanup:
 
 int main(int argc, char **argv)
 {
-	char root[PATH_MAX], zpools[8][32];
+	char zpools[8][32];
 	int z, nr_zpools, err;
-	const char *why;
 
 	ksft_print_header();
 	nr_workers = getenv_long("ZSWAP_CHECK_MEMCGS", 4);
@@ -400,22 +393,7 @@ int main(int argc, char **argv)
 	if (nr_workers < 1 || nr_workers > MAX_WORKERS || worker_mb < 8 || rounds < 1)
 		ksft_exit_fail_msg("ZSWAP_CHECK_MEMCGS 1..%d, ZSWAP_CHECK_MB >= 8, ZSWAP_CHECK_ROUNDS >= 1\n",
 				   MAX_WORKERS);
-	if (cg_find_unified_root(root, sizeof(root)))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-	if (cg_read_strstr(root, "cgroup.controllers", "memory"))
-		ksft_exit_skip("memory controller isn't available\n");
-	if (zs_memcg_create(root, PARENT, parent, sizeof(parent)))
-		ksft_exit_skip("cannot create %s\n", parent);
-	why = zswap_missing(parent);
-	if (why) {
-		rmdir(parent);
-		ksft_exit_skip("%s\n", why);
-	}
-	if (zswap_params_save(&saved))
-		ksft_exit_fail_msg("cannot read the zswap parameters\n");
-	signal(SIGINT, restore_on_signal);
-	signal(SIGTERM, restore_on_signal);
-	signal(SIGPIPE, SIG_IGN);	/* a dead worker's pipe: an error, not our death */
+	zswap_test_setup(PARENT, parent, &saved);
 
 	nr_zpools = zswap_zpools(zpools, 8);
 	ksft_set_plan(nr_zpools);

@@ -125,6 +125,38 @@ const char *zswap_missing(const char *memcg)
 	return NULL;
 }
 
+static const struct zswap_params *signal_saved;
+
+static void restore_on_signal(int sig)
+{
+	zswap_params_restore(signal_saved);
+	_exit(128 + sig);
+}
+
+void zswap_test_setup(const char *name, char *parent, struct zswap_params *saved)
+{
+	char root[PATH_MAX];
+	const char *why;
+
+	if (cg_find_unified_root(root, sizeof(root)))
+		ksft_exit_skip("cgroup v2 isn't mounted\n");
+	if (cg_read_strstr(root, "cgroup.controllers", "memory"))
+		ksft_exit_skip("memory controller isn't available\n");
+	if (zs_memcg_create(root, name, parent, PATH_MAX))
+		ksft_exit_skip("cannot create %s\n", parent);
+	why = zswap_missing(parent);
+	if (why) {
+		rmdir(parent);
+		ksft_exit_skip("%s\n", why);
+	}
+	if (zswap_params_save(saved))
+		ksft_exit_fail_msg("cannot read the zswap parameters\n");
+	signal_saved = saved;
+	signal(SIGINT, restore_on_signal);
+	signal(SIGTERM, restore_on_signal);
+	signal(SIGPIPE, SIG_IGN);	/* a dead worker's pipe: an error, not our death */
+}
+
 int zswap_zpools(char names[][32], int max)
 {
 	const char *env = getenv("ZSWAP_ZPOOLS");

@@ -50,6 +50,13 @@ long zswap_counter(const char *name);
  * memory.zswap.max (in the memcg path) are all there; else why not.
  */
 const char *zswap_missing(const char *memcg);
+/*
+ * The common start of a zswap test: cgroup v2 with the memory controller,
+ * the test's parent memcg name under the root (its path in parent, PATH_MAX
+ * bytes), zswap usable, and its parameters saved in saved and put back on
+ * SIGINT and SIGTERM. Skips or fails the test through kselftest otherwise.
+ */
+void zswap_test_setup(const char *name, char *parent, struct zswap_params *saved);
 
 /*
  * The zpools to run with: $ZSWAP_ZPOOLS (blank-separated), default
