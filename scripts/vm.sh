@@ -11,9 +11,12 @@
 # (results.log), streamed here; the exit status is the job's.  The run
 # fails (exit 125) when the guest hangs past VM_TIMEOUT, dies without
 # reporting, or the console log shows a kernel splat (check-log.sh).
-# Logs: build/logs/<name>-<kind>-<profile>/{console,results}.log, and
+# VM_ICOUNT=1 runs the guest on one CPU with a virtual clock tied to the
+# instruction count (qemu -icount shift=0,sleep=off): slower, but timings
+# repeat from run to run (for benchmarks).  Logs: build/logs/<name>-<kind>-<profile>/{console,results}.log, and
 # build/logs/latest points at the last run.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/verdict.sh"
 
 cmd=${CMD:-} script=${SCRIPT:-} name=
 while getopts "c:s:n:" opt; do
@@ -31,6 +34,7 @@ SCRATCH_SIZE=${SCRATCH_SIZE:-2G}
 SWAP_SIZE=${SWAP_SIZE:-1G}
 VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_APPEND=${VM_APPEND:-}    # extra kernel command line
+VM_ICOUNT=${VM_ICOUNT:-0}   # 1: deterministic instruction-count clock, 1 CPU
 
 kernel=$OBJ/arch/x86/boot/bzImage
 [ -f "$kernel" ] || [ "${DRY_RUN:-0}" = 1 ] || die "${kernel#$ROOT/} missing: make build${BASE:+ BASE=1}"
@@ -43,39 +47,51 @@ if [ -n "$cmd$script" ]; then
 fi
 name=${name:-shell}
 dir=$LOGS/$name-$KIND-$PROFILE
-rm -rf "$dir"
-mkdir -p "$dir"
-ln -sfn "$(basename "$dir")" "$LOGS/latest"
 
-# Job: a second initramfs archive with /job/run.sh, appended to the first
-# (the kernel unpacks concatenated archives in order).
-initrd=$INITRAMFS
-if [ $mode = job ]; then
-	mkdir -p "$dir/job/job"
-	if [ -n "$script" ]; then
-		[ -f "$script" ] || die "SCRIPT=$script not found"
-		cp "$script" "$dir/job/job/run.sh"
-	else
-		printf '%s\n' "$cmd" > "$dir/job/job/run.sh"
+# prepare: the log dir, the job archive and fresh disks (not for DRY_RUN).
+prepare() {
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	ln -sfn "$(basename "$dir")" "$LOGS/latest"
+
+	# Job: a second initramfs archive with /job/run.sh, appended to the
+	# first (the kernel unpacks concatenated archives in order).
+	if [ $mode = job ]; then
+		mkdir -p "$dir/job/job"
+		if [ -n "$script" ]; then
+			cp "$script" "$dir/job/job/run.sh"
+		else
+			printf '%s\n' "$cmd" > "$dir/job/job/run.sh"
+		fi
+		(cd "$dir/job" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/job.cpio.gz"
+		cat "$INITRAMFS" "$dir/job.cpio.gz" > "$dir/initrd.cpio.gz"
 	fi
-	(cd "$dir/job" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/job.cpio.gz"
-	cat "$INITRAMFS" "$dir/job.cpio.gz" > "$dir/initrd.cpio.gz"
-	initrd=$dir/initrd.cpio.gz
-fi
 
-# Fresh disks every boot: no state leaks from one run into the next.
-truncate -s 0 "$dir/scratch.img" "$dir/swap.img"
-truncate -s "$SCRATCH_SIZE" "$dir/scratch.img"
-truncate -s "$SWAP_SIZE" "$dir/swap.img"
-mkfs.ext4 -q -F "$dir/scratch.img" || die "mkfs.ext4 failed"
+	# Fresh disks every boot: no state leaks from one run into the next.
+	truncate -s 0 "$dir/scratch.img" "$dir/swap.img"
+	truncate -s "$SCRATCH_SIZE" "$dir/scratch.img"
+	truncate -s "$SWAP_SIZE" "$dir/swap.img"
+	mkfs.ext4 -q -F "$dir/scratch.img" || die "mkfs.ext4 failed"
+}
+
+[ -z "$script" ] || [ -f "$script" ] || die "SCRIPT=$script not found"
+initrd=$INITRAMFS
+[ $mode = job ] && initrd=$dir/initrd.cpio.gz
 
 accel="-accel tcg,thread=multi"
 if [ "${KVM:-0}" = 1 ]; then
+	[ "$VM_ICOUNT" = 1 ] && die "VM_ICOUNT=1 needs TCG; leave KVM unset"
 	if [ -w /dev/kvm ]; then
 		accel="-accel kvm -cpu host"
 	else
 		die "KVM=1 but /dev/kvm is not usable here"
 	fi
+elif [ "$VM_ICOUNT" = 1 ]; then
+	# icount needs single-threaded TCG, hence one vCPU: one instruction
+	# stream, so the virtual clock is the same on every run.
+	accel="-accel tcg,thread=single -icount shift=0,sleep=off"
+	[ "$VM_CPUS" = 1 ] || log "VM_ICOUNT=1: 1 CPU instead of VM_CPUS=$VM_CPUS"
+	VM_CPUS=1
 fi
 
 append="console=ttyS0 panic=-1 oops=panic memcg_lru.mode=$mode $VM_APPEND"
@@ -91,8 +107,9 @@ if [ "${DRY_RUN:-0}" = 1 ]; then
 	echo
 	exit 0
 fi
+prepare
 
-log "booting $BASE_VERSION$LOCALVERSION ($mode, ${VM_MEM} RAM, $VM_CPUS CPUs); logs in ${dir#$ROOT/}"
+log "booting $BASE_VERSION$LOCALVERSION ($mode, ${VM_MEM} RAM, $VM_CPUS CPUs$( [ "$VM_ICOUNT" = 1 ] && echo ", icount")); logs in ${dir#$ROOT/}"
 if [ $mode = shell ]; then
 	qemu+=(-serial mon:stdio -serial "file:$dir/results.log")
 	"${qemu[@]}" | tee "$dir/console.log"
@@ -114,17 +131,5 @@ kill $tailpid 2>/dev/null
 wait $tailpid 2>/dev/null
 echo "$start $end" | awk '{ printf "%.2f\n", $2 - $1 }' > "$dir/wall-seconds"
 
-rc=$(sed -n 's/^MEMCG_LRU_EXIT=\([0-9]*\).*/\1/p' "$dir/results.log" | tail -n1)
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
-	echo "VM: killed after VM_TIMEOUT=${VM_TIMEOUT}s (hung guest); see ${dir#$ROOT/}/console.log" >&2
-	rc=125
-elif [ -z "$rc" ]; then
-	echo "VM: guest died without reporting (qemu exit $qrc); see ${dir#$ROOT/}/console.log" >&2
-	tail -n 30 "$dir/console.log" >&2
-	rc=125
-fi
-if ! "$ROOT/scripts/check-log.sh" "$dir/console.log" >&2; then
-	echo "VM: kernel splat in ${dir#$ROOT/}/console.log: run failed" >&2
-	rc=125
-fi
-exit "$rc"
+# The job's status, or 125 when the run itself failed.
+vm_verdict "$dir" "$qrc"
