@@ -14,9 +14,22 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 
-log "installing host packages:$missing"
+if [ "${DRY_RUN:-0}" = 1 ]; then
+	echo "apt-get install -y --no-install-recommends$missing"
+	exit 0
+fi
+command -v apt-get > /dev/null ||
+	die "missing host packages (Debian names):$missing; install them with your system's package manager"
 SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo > /dev/null ||
+		die "missing host packages:$missing; not root and no sudo here: as root, run apt-get install$missing"
+	# Never wait for a password nobody can type (make test in CI).
+	if [ -t 0 ]; then SUDO=sudo; else SUDO="sudo -n"; fi
+	$SUDO true 2> /dev/null ||
+		die "missing host packages:$missing; sudo needs a password: run sudo apt-get install$missing"
+fi
+log "installing host packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q >/dev/null || die "apt-get update failed"
 # shellcheck disable=SC2086

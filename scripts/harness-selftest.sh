@@ -64,8 +64,10 @@ rc=$?
 bad=
 if [ $rc = 0 ] || ! printf '%s\n' "$out" | grep -q 'ERROR: patch 2/2 0002-broken.patch does not apply'; then
 	bad=$out
+elif [ "$(cat "$tmp/tree/mm/file.c")" != "$(printf 'one\ntwo\nthree')" ]; then
+	bad="the tree was left changed: $(tr '\n' ' ' < "$tmp/tree/mm/file.c")"
 fi
-check "a patch that does not apply fails, named"
+check "a patch that does not apply fails, named, tree left as it was"
 
 # 2. check-log on canned console logs.
 for f in "$data"/check-log/bad-*.log; do

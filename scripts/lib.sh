@@ -11,8 +11,11 @@
 #   SWAP_SIZE=    size of the swap disk (default 1G)
 #   VM_TIMEOUT=   seconds before a guest is killed (default 1800)
 #   KVM=1         use KVM instead of TCG (only when /dev/kvm works)
-#   DRY_RUN=1     print build and qemu commands instead of running them
+#   VM_ICOUNT=1   deterministic guest clock (qemu -icount), one CPU
+#   DRY_RUN=1     print what would be done instead of doing it (deps, base,
+#                 apply, vm; see README.md for the targets that take it)
 #   JOBS=         parallel build jobs (default: number of CPUs)
+# (README.md, "Settings", lists every variable, the tests' own included.)
 
 set -o pipefail
 
@@ -71,6 +74,23 @@ LOGS=$BUILD/logs
 series_patches() {
 	[ -f "$PATCHES/series" ] || return 0
 	sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$PATCHES/series"
+}
+
+# build_dir DIR FUNC [ARGS...]: make DIR by running FUNC DIR.tmp ARGS in a
+# subshell (so that a die inside stops only FUNC), then renaming DIR.tmp to
+# DIR.  A stale DIR.tmp of an interrupted run is removed first and a failed
+# one afterwards, so a half-made tree is never picked up by a later run.
+build_dir() {
+	local dir=$1 fn=$2
+	shift 2
+	rm -rf "$dir.tmp"
+	mkdir -p "$(dirname "$dir")"
+	if ! ( "$fn" "$dir.tmp" "$@" ); then
+		rm -rf "$dir.tmp"
+		return 1
+	fi
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
 }
 
 # Print (or, with DRY_RUN=1, only print) a command, then run it.
