@@ -12,7 +12,7 @@
 #   TEST_GROUPS="kunit selftests module"  what the first boot runs (all);
 #                                         the v1 boot runs only with selftests
 #   SELFTESTS="test_a ..."                only these selftest binaries
-#   SELFTEST_TIMEOUT=S, LRU_SWITCH_*, LRU_STORM_*, REPARENT_*, ZSWAP_*
+#   SELFTEST_TIMEOUT=S, LRU_*, REPARENT_*, ZSWAP_* (the selftests' knobs)
 #                                         passed into the guests' environment
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/verdict.sh"
@@ -33,7 +33,7 @@ finish() {
 # The selftests' knobs set on the host, as shell assignments for the guest.
 guest_env() {
 	local kv
-	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|LRU_SWITCH_[A-Z_]+|LRU_STORM_[A-Z_]+|REPARENT_[A-Z_]+|ZSWAP_[A-Z_]+)=' |
+	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+)=' |
 	while IFS= read -r kv; do
 		printf "export %s='%s'; " "${kv%%=*}" "$(printf '%s' "${kv#*=}" | sed "s/'/'\\\\''/g")"
 	done
