@@ -289,7 +289,11 @@ run_selftests() {
 	local t limit l=$tmp/selftests.list
 	selftest_list > "$l"
 	if [ ! -s "$l" ]; then
-		tap fail "selftests: none to run in this boot (cgroup $cgroup)"
+		if [ -n "${SELFTESTS:-}" ]; then
+			tap ok "selftests" "SKIP none of SELFTESTS runs with cgroup $cgroup"
+		else
+			tap fail "selftests: none to run in this boot (cgroup $cgroup)"
+		fi
 		return
 	fi
 	while read -r t limit; do
