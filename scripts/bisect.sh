@@ -22,60 +22,68 @@ if [ "$(cat "$bobj/.memcg-lru-bisect-ok" 2>/dev/null)" = "$sum" ]; then
 	exit 0
 fi
 
-rm -rf "$bsrc" "$bobj/.memcg-lru-bisect-ok"
-cp -al "$SRC_BASE" "$bsrc"
+rm -f "$bobj/.memcg-lru-bisect-ok"
 mkdir -p "$bobj"
 cp "$OBJ/.config" "$bobj/.config"
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-bmake() { make -s -C "$bsrc" O="$bobj" -j"$JOBS" CC="$cc" LOCALVERSION= "$@"; }
 
-bad=0 k=0
-for p in "${LIST[@]}"; do
-	k=$((k + 1))
-	if ! out=$(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt push -q 2>&1); then
-		echo "not ok - bisect: $p does not apply on top of patches 1..$((k - 1))"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		exit 1
-	fi
-	mapfile -t files < <(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt files "$p")
-	mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
-	targets=()
-	for f in "${files[@]}"; do
-		case $f in
-		tools/*|Documentation/*|scripts/*) ;;
-		*.c)
-			# A .c file #included by another (as KUnit suites
-			# often are) is built through its includer.
-			if grep -qs "$(basename "${f%.c}").o" "$bsrc/$(dirname "$f")/Makefile" ||
-			   [ ! -e "$bsrc/$f" ]; then
-				targets+=("${f%.c}.o")
-			else
-				for inc in $(grep -l "#include \"${f##*/}\"" "$bsrc/$(dirname "$f")"/*.c); do
-					targets+=("$(dirname "$f")/$(basename "${inc%.c}").o")
-				done
-			fi ;;
-		esac
+# bisect_tree DIR: the base, hard-linked, with the patches pushed one by
+# one, building what each touches.  Fails if any step failed.
+bisect_tree() {
+	local bsrc=$1 bad=0 k=0 p f inc out files targets
+	bmake() { make -s -C "$bsrc" O="$bobj" -j"$JOBS" CC="$cc" LOCALVERSION= "$@"; }
+
+	cp -al "$SRC_BASE" "$bsrc" || return 1
+	for p in "${LIST[@]}"; do
+		k=$((k + 1))
+		if ! out=$(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt push -q 2>&1); then
+			echo "not ok - bisect: $p does not apply on top of patches 1..$((k - 1))"
+			printf '%s\n' "$out" | sed 's/^/# /'
+			return 1
+		fi
+		mapfile -t files < <(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt files "$p")
+		mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
+		targets=()
+		for f in "${files[@]}"; do
+			case $f in
+			tools/*|Documentation/*|scripts/*) ;;
+			*.c)
+				# A .c file #included by another (as KUnit suites
+				# often are) is built through its includer.
+				if grep -qs "$(basename "${f%.c}").o" "$bsrc/$(dirname "$f")/Makefile" ||
+				   [ ! -e "$bsrc/$f" ]; then
+					targets+=("${f%.c}.o")
+				else
+					for inc in $(grep -l "#include \"${f##*/}\"" "$bsrc/$(dirname "$f")"/*.c); do
+						targets+=("$(dirname "$f")/$(basename "${inc%.c}").o")
+					done
+				fi ;;
+			esac
+		done
+		if [ ${#targets[@]} = 0 ]; then
+			printf '%s\n' "${files[@]}" | grep -q '\.h$' && targets=(mm/)
+		fi
+		if [ ${#targets[@]} = 0 ]; then
+			echo "ok - bisect: $p ($k/${#LIST[@]}) # SKIP touches no code"
+			continue
+		fi
+		mapfile -t targets < <(printf '%s\n' "${targets[@]}" | sort -u)
+		# Options a later patch adds are dropped by olddefconfig while the
+		# tree lacks them: start from the full config at every step.
+		cp "$OBJ/.config" "$bobj/.config"
+		if out=$(bmake olddefconfig 2>&1 && bmake "${targets[@]}" 2>&1) &&
+		   ! printf '%s\n' "$out" | grep -q 'warning:'; then
+			echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}"
+		else
+			echo "not ok - bisect: $p ($k/${#LIST[@]}) does not build ${targets[*]} cleanly"
+			printf '%s\n' "$out" | grep -E 'error|warning' | head -20 | sed 's/^/# /'
+			bad=1
+		fi
 	done
-	if [ ${#targets[@]} = 0 ]; then
-		printf '%s\n' "${files[@]}" | grep -q '\.h$' && targets=(mm/)
-	fi
-	if [ ${#targets[@]} = 0 ]; then
-		echo "ok - bisect: $p ($k/${#LIST[@]}) # SKIP touches no code"
-		continue
-	fi
-	mapfile -t targets < <(printf '%s\n' "${targets[@]}" | sort -u)
-	# Options a later patch adds are dropped by olddefconfig while the
-	# tree lacks them: start from the full config at every step.
-	cp "$OBJ/.config" "$bobj/.config"
-	if out=$(bmake olddefconfig 2>&1 && bmake "${targets[@]}" 2>&1) &&
-	   ! printf '%s\n' "$out" | grep -q 'warning:'; then
-		echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}"
-	else
-		echo "not ok - bisect: $p ($k/${#LIST[@]}) does not build ${targets[*]} cleanly"
-		printf '%s\n' "$out" | grep -E 'error|warning' | head -20 | sed 's/^/# /'
-		bad=1
-	fi
-done
-[ $bad = 0 ] && echo "$sum" > "$bobj/.memcg-lru-bisect-ok"
-exit $bad
+	return $bad
+}
+
+# Built in $bsrc.tmp, renamed when every step passed (build_dir).
+build_dir "$bsrc" bisect_tree || exit 1
+echo "$sum" > "$bobj/.memcg-lru-bisect-ok"
