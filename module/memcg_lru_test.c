@@ -20,6 +20,11 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/pagemap.h>
+#include <linux/page-flags.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
 #include <linux/module.h>
@@ -154,6 +159,180 @@ stop:
 	css_put(&race.memcg->css);
 	return ret;
 }
+
+/*
+ * The deadlock of a read side held across a writeback wait, driven step by
+ * step.  Writing the path of a clean, cached file on a disk filesystem to
+ * .../switch_wb_deadlock runs:
+ *
+ *   R  reclaims the file's memcg; its first folio is under writeback with
+ *      PG_reclaim set, so shrink_folio_list() waits for the writeback
+ *      (legacy memcg reclaim: cgroup v1, or v2 without cgroup writeback);
+ *   W  switches the LRU (lru_gen_test_set_enabled()) once R is waiting;
+ *   K  reclaims too, and only then ends the writeback, as a filesystem's
+ *      I/O completion that allocates (ext4 unwritten extent conversion)
+ *      would.
+ *
+ * If R waits with the read side of the switch lock held, W waits for R and
+ * K waits behind W: nothing can make progress.  The write then fails with
+ * EDEADLK after MLT_WB_TIMEOUT and ends the writeback itself, so the guest
+ * recovers and the run goes on.  It succeeds when K, W and R all finish.
+ * Before writing, the LRU must be classic ("n"): the multi-gen LRU does not
+ * isolate folios under writeback.
+ */
+#define MLT_WB_TIMEOUT	(15 * HZ)
+
+struct mlt_wb {
+	struct folio *folio;
+	struct mem_cgroup *memcg;
+	struct completion r_done, w_done, k_done;
+	unsigned long ended;		/* bit 0: the writeback was ended */
+	bool stop;
+};
+
+static void mlt_wb_end(struct mlt_wb *wb)
+{
+	if (!test_and_set_bit(0, &wb->ended))
+		folio_end_writeback(wb->folio);
+}
+
+static int mlt_wb_reclaimer(void *arg)
+{
+	struct mlt_wb *wb = arg;
+
+	while (!READ_ONCE(wb->stop) && !test_bit(0, &wb->ended)) {
+		lru_gen_test_reclaim_memcg(wb->memcg, 1024);
+		cond_resched();
+	}
+	complete(&wb->r_done);
+	return 0;
+}
+
+static int mlt_wb_switcher(void *arg)
+{
+	struct mlt_wb *wb = arg;
+
+	lru_gen_test_set_enabled(true);
+	complete(&wb->w_done);
+	return 0;
+}
+
+static int mlt_wb_completer(void *arg)
+{
+	struct mlt_wb *wb = arg;
+
+	lru_gen_test_reclaim_memcg(wb->memcg, 32);
+	mlt_wb_end(wb);
+	complete(&wb->k_done);
+	return 0;
+}
+
+static int mlt_wb_run(struct mlt_wb *wb)
+{
+	struct task_struct *r, *w, *k;
+	unsigned long deadline = jiffies + MLT_WB_TIMEOUT;
+	int ret = 0;
+
+	r = kthread_run(mlt_wb_reclaimer, wb, "mlt_wb_R");
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	/* R is in folio_wait_writeback() once the folio has a waiter */
+	while (!folio_test_waiters(wb->folio) && time_before(jiffies, deadline))
+		msleep(10);
+	if (!folio_test_waiters(wb->folio)) {
+		pr_info("switch_wb_deadlock: reclaim never waited for the writeback\n");
+		ret = -ETIMEDOUT;
+		goto out;
+	}
+	w = kthread_run(mlt_wb_switcher, wb, "mlt_wb_W");
+	if (IS_ERR(w)) {
+		ret = PTR_ERR(w);
+		goto out;
+	}
+	/* let W get as far as it can: with the bug, to waiting for R */
+	msleep(500);
+	k = kthread_run(mlt_wb_completer, wb, "mlt_wb_K");
+	if (IS_ERR(k)) {
+		mlt_wb_end(wb);
+		wait_for_completion(&wb->w_done);
+		ret = PTR_ERR(k);
+		goto out;
+	}
+	if (!wait_for_completion_timeout(&wb->k_done, MLT_WB_TIMEOUT)) {
+		pr_info("switch_wb_deadlock: deadlock: reclaim waits for writeback, the switch for reclaim, the writeback for the switch; ending the writeback by hand\n");
+		ret = -EDEADLK;
+		mlt_wb_end(wb);
+		wait_for_completion(&wb->k_done);
+	}
+	wait_for_completion(&wb->w_done);
+out:
+	WRITE_ONCE(wb->stop, true);
+	mlt_wb_end(wb);
+	wait_for_completion(&wb->r_done);
+	return ret;
+}
+
+static ssize_t mlt_wb_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct mlt_wb wb = {};
+	struct file *target;
+	char *path;
+	int ret;
+
+	path = strndup_user(ubuf, min_t(size_t, count + 1, PATH_MAX));
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	target = filp_open(strim(path), O_RDONLY, 0);
+	kfree(path);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
+
+	wb.folio = filemap_get_folio(target->f_mapping, 0);
+	if (!wb.folio) {
+		ret = -ENODATA;
+		goto close;
+	}
+	rcu_read_lock();
+	wb.memcg = folio_memcg(wb.folio);
+	if (!wb.memcg || !css_tryget(&wb.memcg->css))
+		wb.memcg = NULL;
+	rcu_read_unlock();
+	if (!wb.memcg) {
+		ret = -ENODATA;
+		goto put;
+	}
+	init_completion(&wb.r_done);
+	init_completion(&wb.w_done);
+	init_completion(&wb.k_done);
+
+	folio_lock(wb.folio);
+	if (folio_test_dirty(wb.folio) || folio_test_writeback(wb.folio) ||
+	    !folio_test_lru(wb.folio)) {
+		folio_unlock(wb.folio);
+		ret = -EBUSY;
+		goto memcg;
+	}
+	folio_start_writeback(wb.folio);
+	folio_set_reclaim(wb.folio);
+	folio_unlock(wb.folio);
+
+	ret = mlt_wb_run(&wb);
+memcg:
+	css_put(&wb.memcg->css);
+put:
+	folio_put(wb.folio);
+close:
+	filp_close(target, NULL);
+	return ret ?: count;
+}
+
+static const struct file_operations mlt_wb_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = mlt_wb_write,
+	.llseek = noop_llseek,
+};
 
 /* The LRU check_lruvecs expects: written as y/n, read back by the check. */
 static bool mlt_expect_mglru = true;
@@ -352,6 +531,60 @@ static int mlt_reparent_check_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mlt_reparent_check);
+
+#ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
+/*
+ * .../reparent_swap_delay_ms: writing N (ms, at most 60000) makes the
+ * reparenting work sleep N ms after it picked the ancestor of a memcg with
+ * swap entries and before it records them to it; 0 turns it off.  Reading
+ * returns "delay_ms N waits W", W counting the sleeps so far.
+ * test_reparent_swap_race removes the ancestor while the work sleeps there.
+ */
+#define MLT_SWAP_DELAY_MAX	60000
+
+static unsigned int mlt_swap_delay_ms;
+
+static int mlt_swap_delay_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&mlt_reparent_lock);
+	seq_printf(m, "delay_ms %u waits %lu\n", mlt_swap_delay_ms,
+		   memcg_reparent_test_swap_delay(mlt_swap_delay_ms));
+	mutex_unlock(&mlt_reparent_lock);
+	return 0;
+}
+
+static int mlt_swap_delay_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, mlt_swap_delay_show, NULL);
+}
+
+static ssize_t mlt_swap_delay_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > MLT_SWAP_DELAY_MAX)
+		return -ERANGE;
+	mutex_lock(&mlt_reparent_lock);
+	mlt_swap_delay_ms = ms;
+	memcg_reparent_test_swap_delay(ms);
+	mutex_unlock(&mlt_reparent_lock);
+	return count;
+}
+
+static const struct file_operations mlt_swap_delay_fops = {
+	.owner = THIS_MODULE,
+	.open = mlt_swap_delay_open,
+	.read = seq_read,
+	.write = mlt_swap_delay_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+#endif /* MEMCG_REPARENT_TEST_SWAP_DELAY */
 #endif /* CONFIG_MEMCG_REPARENT_TEST_HOOKS */
 
 static const struct mlt_case mlt_cases[] = {
@@ -414,10 +647,14 @@ static int __init mlt_init(void)
 			    &mlt_trigger_warn_fops);
 #ifdef CONFIG_LRU_GEN_TEST_HOOKS
 	debugfs_create_file("check_lruvecs", 0600, mlt_dir, NULL, &mlt_check_fops);
+	debugfs_create_file("switch_wb_deadlock", 0600, mlt_dir, NULL, &mlt_wb_fops);
 #endif
 #ifdef CONFIG_MEMCG_REPARENT_TEST_HOOKS
 	debugfs_create_file("reparent", 0600, mlt_dir, NULL, &mlt_reparent_fops);
 	debugfs_create_file("reparent_check", 0600, mlt_dir, NULL, &mlt_reparent_check_fops);
+#ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
+	debugfs_create_file("reparent_swap_delay_ms", 0600, mlt_dir, NULL, &mlt_swap_delay_fops);
+#endif
 #endif
 	return 0;
 }
@@ -427,6 +664,9 @@ static void __exit mlt_exit(void)
 	debugfs_remove_recursive(mlt_dir);
 #ifdef CONFIG_MEMCG_REPARENT_TEST_HOOKS
 	mlt_reparent_drop();
+#ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
+	memcg_reparent_test_swap_delay(0);
+#endif
 #endif
 }
 

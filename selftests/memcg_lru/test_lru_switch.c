@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -313,23 +314,216 @@ cleanup:
 	return ret;
 }
 
-/*
- * Input that only starts like y or n is malformed: 6.1 took "nonsense" for
- * "n" and switched MGLRU off.  Each must get EINVAL and change nothing,
- * while the exact words still work.
- */
-static int test_switch_rejects_malformed(void)
+#define WB_DEADLOCK "/sys/kernel/debug/memcg_lru_test/switch_wb_deadlock"
+
+static int fill_synced(void *arg)
 {
-	static const char * const bad[] = { "nonsense", "yes", "no", "y y", "n\nn" };
+	const char *path = arg;
+	int fd;
+
+	if (file_fill(path, 1L << 20))
+		return 1;
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fsync(fd))
+		return 1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * A reclaimer that waits for writeback must not hold the switch's read side:
+ * the writeback may need a task that is itself reclaiming, which a pending
+ * switch blocks.  The test module drives the three tasks one step at a time
+ * (see its switch_wb_deadlock) on a clean 1M file of a memcg; it returns
+ * EDEADLK, after breaking the cycle itself, if they deadlock.
+ */
+static int test_switch_wb_deadlock(int v1)
+{
+	const char *scratch = getenv("SCRATCH") ?: "/tmp";
+	struct memcg root, cg;
+	char path[PATH_MAX], name[32];
+	int ret = KSFT_FAIL, err;
+	long orig;
+
+	if (access(WB_DEADLOCK, W_OK) || memcg_root(&root, v1))
+		return KSFT_SKIP;
+	orig = lru_gen_read();
+	snprintf(path, sizeof(path), "%s/lru_wb_deadlock", scratch);
+	if (memcg_create(&cg, &root, "lru_wb_deadlock"))
+		return KSFT_FAIL;
+	if (!pid_exited_ok(memcg_spawn(&cg, fill_synced, path)))
+		goto cleanup;
+	/* the multi-gen LRU does not isolate folios under writeback */
+	if (lru_gen_write("n"))
+		goto cleanup;
+	err = file_write(WB_DEADLOCK, path);
+	if (err == -EDEADLK)
+		ksft_print_msg("reclaim waited for writeback holding the switch's read side: deadlock\n");
+	else if (err)
+		ksft_print_msg("switch_wb_deadlock: %s\n", strerror(-err));
+	else
+		ret = KSFT_PASS;
+	ksft_print_msg("lru_gen/enabled after the switch: 0x%lx\n", lru_gen_read());
+cleanup:
+	memcg_destroy(&cg);
+	unlink(path);
+	snprintf(name, sizeof(name), "0x%lx", orig);
+	if (lru_gen_write(name))
+		ret = KSFT_FAIL;
+	return ret;
+}
+
+static int test_switch_wb_deadlock_v2(void)
+{
+	return test_switch_wb_deadlock(0);
+}
+
+static int test_switch_wb_deadlock_v1(void)
+{
+	return test_switch_wb_deadlock(1);
+}
+
+static char append_file[PATH_MAX];
+
+/* Buffered appends, as a logger would: dirty page cache at the memcg limit. */
+static int appender(void *arg)
+{
+	static char buf[256 << 10];
+	int fd;
+
+	memset(buf, 0x6b, sizeof(buf));
+	for (;;) {
+		fd = open(append_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			return 1;
+		for (long done = 0; done < (192L << 20); done += sizeof(buf))
+			if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+				return 1;
+		close(fd);
+	}
+}
+
+/* Global pressure: a tight loop faulting anon memory in and out. */
+static int global_hog(void *arg)
+{
+	long size = (long)arg, page = sysconf(_SC_PAGESIZE), i;
+	char *p;
+
+	for (;;) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		for (i = 0; i < size; i += page)
+			p[i] = 1;
+		munmap(p, size);
+	}
+	return 0;
+}
+
+/*
+ * The realistic form of the deadlock above: a memcg at its limit appending
+ * to a file on ext4 (whose I/O completion converts unwritten extents and
+ * allocates), global memory pressure from outside the memcg, and
+ * LRU_WB_TOGGLES switches.  Every toggle must return within
+ * LRU_WB_DEADLINE_S seconds; a hang is reported by the hung-task detector
+ * and by the deadline rather than by a stuck CI run.
+ */
+static int test_switch_writeback_load(int v1)
+{
+	long toggles = env_long("LRU_WB_TOGGLES", 40);
+	long deadline = env_long("LRU_WB_DEADLINE_S", 120) * 1000;
+	const char *scratch = getenv("SCRATCH") ?: "/tmp";
+	long hog = proc_meminfo_kb("MemAvailable") * 1024 / 2;
+	struct memcg root, cg = {}, other = {};
+	long orig, i, start, worst = 0;
+	pid_t pids[2] = {};
+	char name[32];
+	int ret = KSFT_FAIL;
+
+	if (memcg_root(&root, v1))
+		return KSFT_SKIP;
+	orig = lru_gen_read();
+	snprintf(append_file, sizeof(append_file), "%s/lru_wb_append", scratch);
+	if (memcg_create(&cg, &root, "lru_wb_load") ||
+	    memcg_create(&other, &root, "lru_wb_hog") ||
+	    memcg_set_limit(&cg, 48L << 20))
+		goto cleanup;
+	pids[0] = memcg_spawn(&cg, appender, NULL);
+	pids[1] = memcg_spawn(&other, global_hog, (void *)hog);
+	sleep(2);
+	start = now_ms();
+	for (i = 0; i < toggles && now_ms() - start < deadline; i++) {
+		long t = now_ms();
+
+		if (lru_gen_write(i % 2 ? "y" : "n")) {
+			ksft_print_msg("toggle %ld failed\n", i);
+			goto cleanup;
+		}
+		t = now_ms() - t;
+		if (t > worst)
+			worst = t;
+	}
+	ksft_print_msg("%s: %ld toggles in %ld ms, slowest %ld ms, writeback pages %ld\n",
+		       v1 ? "v1" : "v2", i, now_ms() - start, worst,
+		       proc_vmstat("nr_writeback"));
+	if (i < toggles) {
+		ksft_print_msg("toggles did not finish within %ld s\n", deadline / 1000);
+		goto cleanup;
+	}
+	if (memcg_oom_kills(&cg)) {
+		ksft_print_msg("OOM kills in the appending memcg\n");
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	for (i = 0; i < 2; i++)
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+	memcg_destroy(&cg);
+	memcg_destroy(&other);
+	unlink(append_file);
+	snprintf(name, sizeof(name), "0x%lx", orig);
+	if (lru_gen_write(name))
+		ret = KSFT_FAIL;
+	return ret;
+}
+
+static int test_switch_writeback_load_v1(void)
+{
+	return test_switch_writeback_load(1);
+}
+
+/*
+ * lru_gen/enabled takes what 6.1 and mainline take, so that no script breaks
+ * on a stable kernel: anything starting with y or n ("yes", "no"), or a
+ * number.  Anything else gets EINVAL and changes nothing.
+ */
+static int test_switch_input_spellings(void)
+{
+	static const char * const bad[] = { "maybe", "0xZZ", "7x", " y", "-1" };
+	static const struct {
+		const char *in;
+		int all;	/* 1: every component on, 0: off */
+	} good[] = {
+		{ "no", 0 }, { "yes", 1 }, { "N\n", 0 }, { "Y", 1 }, { "n", 0 }, { "y\n", 1 },
+	};
 	char val[32];
-	long before;
+	long before, now;
+	size_t i;
 
 	before = lru_gen_read();
 	if (before <= 0 || lru_gen_expect_rejected(bad, ARRAY_SIZE(bad)))
 		return KSFT_FAIL;
-	if (lru_gen_write("N\n") || lru_gen_read() != 0 ||
-	    lru_gen_write("Y") || !(lru_gen_read() & 1))
-		return KSFT_FAIL;
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		now = lru_gen_write(good[i].in) ? -1 : lru_gen_read();
+		if (now < 0 || !!now != good[i].all || (good[i].all && !(now & 1))) {
+			ksft_print_msg("\"%s\" gave 0x%lx\n", good[i].in, now);
+			return KSFT_FAIL;
+		}
+	}
 	snprintf(val, sizeof(val), "0x%lx", before);
 	return lru_gen_write(val) ? KSFT_FAIL : KSFT_PASS;
 }
@@ -349,10 +543,13 @@ struct lru_switch_test {
 	int (*fn)(void);
 	const char *name;
 } tests[] = {
-	T(test_switch_rejects_malformed),
+	T(test_switch_input_spellings),
 	T(test_switch_no_oom_v2),
 	T(test_switch_no_oom_v1),
 	T(test_switch_storm),
+	T(test_switch_wb_deadlock_v2),
+	T(test_switch_wb_deadlock_v1),
+	T(test_switch_writeback_load_v1),
 };
 #undef T
 
