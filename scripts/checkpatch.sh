@@ -16,8 +16,12 @@ for p in "${list[@]}"; do
 	f=$p
 	[ -f "$f" ] || f=$PATCHES/$p
 	# Debian's python3 first: spdxcheck.py needs its python3-ply.
+	# The base tree is a release tarball without git history, so checkpatch
+	# cannot look up the ids in Fixes: tags and "commit <id>" references
+	# (UNKNOWN_COMMIT_ID); their form is still checked (GIT_COMMIT_ID), and
+	# the ids themselves were checked against mainline by hand.
 	out=$(cd "$SRC_BASE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
-		--color=never --show-types "$f" 2>&1)
+		--color=never --show-types --ignore UNKNOWN_COMMIT_ID "$f" 2>&1)
 	if printf '%s\n' "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
 		echo "ok - checkpatch: $(basename "$f")"
 	else
