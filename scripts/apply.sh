@@ -38,7 +38,7 @@ quilt_push() {
 			echo "ERROR: patch $n/${#LIST[@]} $p does not apply to ${dir#"$ROOT"/}" >&2
 			return 1
 		fi
-		if printf '%s\n' "$out" | grep -q 'with fuzz'; then
+		if printf '%s\n' "$out" | grep 'with fuzz' >/dev/null; then
 			warn "patch $p applies with fuzz:"
 			printf '%s\n' "$out" | grep 'with fuzz' >&2
 		fi
@@ -70,7 +70,7 @@ git_am() {
 		log "patches/series is already applied to $dir (its last ${#LIST[@]} commits); nothing to do"
 		exit 0
 	fi
-	if printf '%s\n' "$subjects" | grep -qxF -- "$(git -C "$dir" log --format=%s -n 1)"; then
+	if printf '%s\n' "$subjects" | grep -xF -- "$(git -C "$dir" log --format=%s -n 1)" >/dev/null; then
 		die "$dir has part of the series on top (HEAD: $(git -C "$dir" log --format=%s -n 1)); reset it to the commit before the first patch"
 	fi
 	if [ "${DRY_RUN:-0}" = 1 ]; then

@@ -62,7 +62,7 @@ bisect_tree() {
 			esac
 		done
 		if [ ${#targets[@]} = 0 ]; then
-			printf '%s\n' "${files[@]}" | grep -q '\.h$' && targets=(mm/)
+			printf '%s\n' "${files[@]}" | grep '\.h$' >/dev/null && targets=(mm/)
 		fi
 		if [ ${#targets[@]} = 0 ]; then
 			echo "ok - bisect: $p ($k/${#LIST[@]}) # SKIP touches no code"
@@ -73,7 +73,7 @@ bisect_tree() {
 		# tree lacks them: start from the full config at every step.
 		cp "$OBJ/.config" "$bobj/.config"
 		if out=$(bmake olddefconfig 2>&1 && bmake "${targets[@]}" 2>&1) &&
-		   ! printf '%s\n' "$out" | grep -q 'warning:'; then
+		   ! printf '%s\n' "$out" | grep 'warning:' >/dev/null; then
 			echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}"
 		else
 			echo "not ok - bisect: $p ($k/${#LIST[@]}) does not build ${targets[*]} cleanly"

@@ -22,7 +22,7 @@ for p in "${list[@]}"; do
 	# the ids themselves were checked against mainline by hand.
 	out=$(cd "$SRC_BASE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
 		--color=never --show-types --ignore UNKNOWN_COMMIT_ID "$f" 2>&1)
-	if printf '%s\n' "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+	if printf '%s\n' "$out" | grep '^total: 0 errors, 0 warnings, 0 checks' >/dev/null; then
 		echo "ok - checkpatch: $(basename "$f")"
 	else
 		echo "not ok - checkpatch: $(basename "$f")"

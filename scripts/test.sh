@@ -55,7 +55,12 @@ produce "harness self-checks" "$S/harness-selftest.sh"
 # The guest run: every test inside one boot.  Its TAP comes back on the
 # results port; each top-level line becomes one of ours.
 genv=$(guest_env)
+# Poison freed objects of the kmalloc caches struct mem_cgroup comes from:
+# a list still threaded through a freed memcg (a deferred split queue, say)
+# then fails list debugging instead of going unnoticed.
+poison="slub_debug=P,kmalloc-1k,kmalloc-2k,kmalloc-4k,kmalloc-8k"
 VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_STREAM_PREFIX='# guest: ' \
+	VM_APPEND="$poison ${VM_APPEND:-}" \
 	"$S/vm.sh" -n test -c "${genv}run-tests $groups"
 vmrc=$?
 res=$LOGS/test-$KIND-$PROFILE/results.log
@@ -65,7 +70,7 @@ guest_verdict "$res" $vmrc "" "guest run"
 # v1; their cases for cgroup v2 are left to the first boot and the reverse.
 case " $groups " in *" selftests "*) ;; *) finish ;; esac
 VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_STREAM_PREFIX='# guest-v1: ' \
-	VM_APPEND="memcg_lru.cgroup=v1" \
+	VM_APPEND="memcg_lru.cgroup=v1 $poison ${VM_APPEND:-}" \
 	"$S/vm.sh" -n test-v1 -c "${genv}run-tests selftests"
 vmrc=$?
 res1=$LOGS/test-v1-$KIND-$PROFILE/results.log

@@ -20,7 +20,9 @@
  * /proc/vmstat when memory.stat lacks them (v1); this test is alone in the
  * guest while it runs.  The binary runs on whichever hierarchy has the
  * memory controller (v2, or v1 with memcg_lru.cgroup=v1).  The recharge
- * case skips on a kernel without /proc/sys/vm/memcg_recharge.
+ * case skips on a kernel without /proc/sys/vm/memcg_recharge, the THP case
+ * without transparent hugepages, the swap race without swap or without the
+ * test module's reparent_swap_delay_ms.
  */
 #define _GNU_SOURCE
 
@@ -623,6 +625,390 @@ cleanup:
 	return ret;
 }
 
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+#define THP_SIZE	(2L << 20)
+#define THP_AREA	(64L << 20)
+
+/* A task of the THP case and the pipes it talks to the test through. */
+struct thp_task {
+	const struct memcg *sibling;
+	int to_test[2], to_task[2];
+};
+
+/*
+ * In the child memcg: map THP_AREA of MADV_HUGEPAGE anon memory, touch it,
+ * and tell the test how much of it is in THPs (kB); then unmap 4 KiB of
+ * every 2 MiB, which queues each THP for deferred splitting, move to the
+ * sibling and say so; wait for the test, unmap everything and exit.
+ */
+static int thp_task_fn(void *arg)
+{
+	struct thp_task *t = arg;
+	long page = sysconf(_SC_PAGESIZE), thp_kb, off;
+	char *map, *area, c = 0;
+	char pid[16];
+
+	map = mmap(NULL, THP_AREA + THP_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	area = (char *)(((unsigned long)map + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	if (madvise(area, THP_AREA, MADV_HUGEPAGE))
+		return 1;
+	for (off = 0; off < THP_AREA; off += page)
+		area[off] = 0x5a;
+	thp_kb = file_key_long("/proc/self/smaps_rollup", "AnonHugePages");
+	if (write(t->to_test[1], &thp_kb, sizeof(thp_kb)) != sizeof(thp_kb))
+		return 1;
+	/* a page in the middle: the PMD is split, the THP partly mapped */
+	for (off = 0; off < THP_AREA; off += THP_SIZE)
+		if (madvise(area + off + THP_SIZE / 2, page, MADV_DONTNEED))
+			return 1;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (cg_write((char *)t->sibling->path, "cgroup.procs", pid))
+		return 1;
+	if (write(t->to_test[1], &thp_kb, sizeof(thp_kb)) != sizeof(thp_kb))
+		return 1;
+	if (read(t->to_task[0], &c, 1) != 1)
+		return 1;
+	munmap(map, THP_AREA + THP_SIZE);
+	return 0;
+}
+
+/* The THP counters of /proc/vmstat the case watches. */
+enum { THP_DEFERRED, THP_SPLIT, THP_SPLIT_FAILED, NR_THP_COUNTERS };
+static const char * const thp_counter_name[NR_THP_COUNTERS] = {
+	"thp_deferred_split_page", "thp_split_page", "thp_split_page_failed",
+};
+
+static void thp_counters(long *val)
+{
+	int i;
+
+	for (i = 0; i < NR_THP_COUNTERS; i++)
+		val[i] = proc_vmstat(thp_counter_name[i]);
+}
+
+static void thp_print_delta(const char *when, const long *before)
+{
+	long now[NR_THP_COUNTERS];
+
+	thp_counters(now);
+	ksft_print_msg("%s: thp_deferred_split_page +%ld, thp_split_page +%ld, thp_split_page_failed +%ld\n",
+		       when, now[THP_DEFERRED] - before[THP_DEFERRED],
+		       now[THP_SPLIT] - before[THP_SPLIT],
+		       now[THP_SPLIT_FAILED] - before[THP_SPLIT_FAILED]);
+}
+
+/*
+ *   parent
+ *   |-- child     a task maps 64M of MADV_HUGEPAGE anon memory, touches it,
+ *   |             unmaps 4K of every 2M (thp_deferred_split_page rises:
+ *   |             each THP is on the child's deferred split queue) and
+ *   |             moves to the sibling, keeping the rest mapped
+ *   `-- sibling
+ *
+ * rmdir the child and wait until it is freed: its THPs moved to the parent
+ * on the LRU (and, with deferred recharging, on to the sibling, whose task
+ * maps them), and must have moved to a deferred split queue that lives on
+ * with them.  On v2, reclaim a little of the parent, which runs the deferred
+ * split shrinker of the parent and the sibling over them.  Then the task
+ * unmaps everything and exits, which frees the THPs (or what their split
+ * left) and takes each off its queue.  With a stale queue (the freed
+ * child's) that is a list_del corruption or a KASAN report, which fails the
+ * run; here the parent's anon memory must be gone after the exit (the THPs
+ * were split or freed, not leaked), and the THP counters are printed.
+ * Skips when THP is off ("never") or no THP could be allocated.
+ */
+static int test_reparent_thp_deferred_split(const struct memcg *root)
+{
+	struct memcg parent = {}, child = {}, sibling = {};
+	long thp_kb = 0, moved_kb = 0, before[NR_THP_COUNTERS], dying0, anon;
+	struct thp_task t = { .sibling = &sibling, .to_test = { -1, -1 }, .to_task = { -1, -1 } };
+	int ret = KSFT_FAIL, i;
+	char buf[256];
+	pid_t pid = -1;
+
+	if (file_read(THP_ENABLED, buf, sizeof(buf)) < 0 ||
+	    (!strstr(buf, "[always]") && !strstr(buf, "[madvise]"))) {
+		ksft_print_msg("transparent hugepages unavailable (%s)\n", THP_ENABLED);
+		return KSFT_SKIP;
+	}
+	thp_counters(before);
+	for (i = 0; i < NR_THP_COUNTERS; i++) {
+		if (before[i] < 0) {
+			ksft_print_msg("no %s in /proc/vmstat\n", thp_counter_name[i]);
+			return KSFT_SKIP;
+		}
+	}
+	if (memcg_create(&parent, root, "reparent_thp") ||
+	    memcg_create(&child, &parent, "child") ||
+	    memcg_create(&sibling, &parent, "sibling"))
+		goto cleanup;
+	if (pipe(t.to_test) || pipe(t.to_task))
+		goto cleanup;
+
+	pid = memcg_spawn(&child, thp_task_fn, &t);
+	if (pid < 0 || read(t.to_test[0], &thp_kb, sizeof(thp_kb)) != sizeof(thp_kb)) {
+		ksft_print_msg("the task could not map and touch its memory\n");
+		goto cleanup;
+	}
+	ksft_print_msg("the task has %ld kB of its %ld kB in THPs\n", thp_kb, THP_AREA >> 10);
+	if (thp_kb < THP_SIZE >> 10) {
+		ksft_print_msg("no THP could be allocated: nothing to test\n");
+		ret = KSFT_SKIP;
+		goto cleanup;
+	}
+	if (read(t.to_test[0], &moved_kb, sizeof(moved_kb)) != sizeof(moved_kb)) {
+		ksft_print_msg("the task could not unmap parts or move to the sibling\n");
+		goto cleanup;
+	}
+	thp_print_delta("partly unmapped", before);
+	if (proc_vmstat(thp_counter_name[THP_DEFERRED]) - before[THP_DEFERRED] <
+	    thp_kb / (THP_SIZE >> 10)) {
+		ksft_print_msg("the THPs were not queued for deferred splitting\n");
+		goto cleanup;
+	}
+
+	dying0 = memcg_dying_baseline(&parent);
+	if (memcg_remove(&child))
+		goto cleanup;
+	if (wait_freed(&parent, dying0, "rmdir child"))
+		goto cleanup;
+	ksft_print_msg("parent: anon %ld kB, anon_thp %ld kB, current %ld kB\n",
+		       memcg_stat(&parent, "anon", "total_rss") >> 10,
+		       memcg_stat(&parent, "anon_thp", "total_rss_huge") >> 10,
+		       memcg_usage(&parent) >> 10);
+	print_module_view();
+
+	/* the parent's deferred split shrinker over the reparented THPs */
+	if (!parent.v1) {
+		cg_write(parent.path, "memory.reclaim", "1M");
+		thp_print_delta("after reclaiming 1M of the parent", before);
+	}
+
+	if (write(t.to_task[1], "x", 1) != 1 || !pid_exited_ok(pid)) {
+		ksft_print_msg("the task failed to unmap its memory and exit\n");
+		pid = -1;
+		goto cleanup;
+	}
+	pid = -1;
+	thp_print_delta("after the task exited", before);
+	/* anything freed lazily (per-CPU batches) is gone within a second */
+	for (i = 0; i < 20; i++) {
+		anon = memcg_stat(&parent, "anon", "total_rss");
+		if (anon >= 0 && anon < (4L << 20))
+			break;
+		usleep(50000);
+	}
+	ksft_print_msg("parent: anon %ld kB after the exit\n", anon >> 10);
+	if (anon < 0 || anon >= (4L << 20)) {
+		ksft_print_msg("the THPs were neither split nor freed\n");
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	for (i = 0; i < 2; i++) {
+		if (t.to_test[i] >= 0)
+			close(t.to_test[i]);
+		if (t.to_task[i] >= 0)
+			close(t.to_task[i]);
+	}
+	memcg_destroy(&child);
+	memcg_destroy(&sibling);
+	memcg_destroy(&parent);
+	return ret;
+}
+
+#define MLT_SWAP_DELAY	MLT_DIR "/reparent_swap_delay_ms"
+#define SWAP_RACE_AREA	(32L << 20)
+#define SWAP_RACE_DELAY_MS 3000
+
+/* "delay_ms N waits W": W, or -1 */
+static long swap_delay_waits(void)
+{
+	long waits = -1;
+	char buf[128];
+
+	if (file_read(MLT_SWAP_DELAY, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "delay_ms %*u waits %ld", &waits) != 1)
+		return -1;
+	return waits;
+}
+
+static int swap_race_pipe[2];
+
+/* Fill SWAP_RACE_AREA of anon memory, say so, and stay until killed. */
+static int swap_race_task(void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE), off;
+	char *map;
+
+	map = mmap(NULL, SWAP_RACE_AREA, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	/* no THP: each page is swapped out on its own */
+	madvise(map, SWAP_RACE_AREA, MADV_NOHUGEPAGE);
+	for (off = 0; off < SWAP_RACE_AREA; off += page)
+		memset(map + off, 0x5a, 64);
+	if (write(swap_race_pipe[1], "r", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+
+/* Push cg's anon memory to swap; what cg has in swap then. */
+static long swap_race_push(const struct memcg *cg)
+{
+	long swapped = 0;
+	int i;
+
+	for (i = 0; i < 10 && swapped < SWAP_RACE_AREA / 2; i++) {
+		if (cg->v1) {
+			/* EBUSY when it cannot get below: fine, swap is checked */
+			memcg_set_limit(cg, 2L << 20);
+			cg_write((char *)cg->path, "memory.limit_in_bytes", "-1");
+		} else {
+			cg_write((char *)cg->path, "memory.reclaim", "32M");
+		}
+		swapped = memcg_swap_bytes(cg);
+	}
+	return swapped;
+}
+
+/*
+ *   parent
+ *   |-- A
+ *   |   `-- B   a task fills 32M of anon memory, which is pushed to swap;
+ *   |           then the task moves to the sibling, keeping its memory
+ *   `-- sibling
+ *
+ * With the test module's reparent_swap_delay_ms, the reparenting work of B
+ * sleeps after picking A as the ancestor and before recording B's swap
+ * entries to A.  rmdir B, wait until the work sleeps there, rmdir A: A goes
+ * offline and, with no swap entries of its own, its id goes.  The entries
+ * must then go to the parent, not to A's dead id: once the task is killed
+ * and its swap freed, the parent's swap charge (memory.swap.current, or
+ * total_swap on v1) is back to where it was before the test.  Recorded to
+ * the dead id (0), the entries are never uncharged and the parent's charge
+ * stays up by what B had in swap; that kernel also warns ("refcount_t:
+ * addition on 0"), which fails the run.
+ */
+static int test_reparent_swap_race(const struct memcg *root)
+{
+	struct memcg parent = {}, a = {}, b = {}, sibling = {};
+	long swap0, swapped, waits0, waits = -1, dying0, swap = -1, start;
+	int ret = KSFT_FAIL;
+	char pid_str[16], val[16], c;
+	pid_t pid = -1;
+
+	if (access(MLT_SWAP_DELAY, F_OK)) {
+		ksft_print_msg("no %s: kernel or module without the swap race hook\n",
+			       MLT_SWAP_DELAY);
+		return KSFT_SKIP;
+	}
+	if (!is_swap_enabled()) {
+		ksft_print_msg("no swap\n");
+		return KSFT_SKIP;
+	}
+	if (memcg_create(&parent, root, "reparent_swap_race") ||
+	    memcg_create(&a, &parent, "A") || memcg_create(&b, &a, "B") ||
+	    memcg_create(&sibling, &parent, "sibling"))
+		goto cleanup;
+	swap0 = memcg_swap_bytes(&parent);
+	if (swap0 < 0) {
+		ksft_print_msg("no swap accounting\n");
+		ret = KSFT_SKIP;
+		goto cleanup;
+	}
+
+	if (pipe(swap_race_pipe))
+		goto cleanup;
+	pid = memcg_spawn(&b, swap_race_task, NULL);
+	close(swap_race_pipe[1]);
+	if (pid < 0 || read(swap_race_pipe[0], &c, 1) != 1) {
+		ksft_print_msg("the task could not fill its memory\n");
+		close(swap_race_pipe[0]);
+		goto cleanup;
+	}
+	close(swap_race_pipe[0]);
+	swapped = swap_race_push(&b);
+	ksft_print_msg("B has %ld KiB in swap; the parent had %ld KiB before\n",
+		       swapped >> 10, swap0 >> 10);
+	if (swapped < SWAP_RACE_AREA / 2) {
+		ksft_print_msg("could not push B's memory to swap\n");
+		goto cleanup;
+	}
+	snprintf(pid_str, sizeof(pid_str), "%d", pid);
+	if (cg_write(sibling.path, "cgroup.procs", pid_str)) {
+		ksft_print_msg("could not move the task to the sibling\n");
+		goto cleanup;
+	}
+
+	snprintf(val, sizeof(val), "%d", SWAP_RACE_DELAY_MS);
+	waits0 = swap_delay_waits();
+	if (waits0 < 0 || file_write(MLT_SWAP_DELAY, val)) {
+		ksft_print_msg("%s does not work\n", MLT_SWAP_DELAY);
+		goto cleanup;
+	}
+	dying0 = memcg_dying_baseline(&parent);
+	if (memcg_remove(&b))
+		goto reset;
+	/* until B's work sleeps between picking A and recording to it */
+	for (start = now_ms(); now_ms() - start < 20000; usleep(20000)) {
+		waits = swap_delay_waits();
+		if (waits > waits0)
+			break;
+	}
+	if (waits <= waits0) {
+		ksft_print_msg("B's work did not reach the swap window in 20 s\n");
+		goto reset;
+	}
+	if (memcg_remove(&a))
+		goto reset;
+	ksft_print_msg("A removed %ld ms after B, while B's work sleeps %d ms\n",
+		       now_ms() - start, SWAP_RACE_DELAY_MS);
+	/* On failure, go on: the swap figures below tell what did happen. */
+	wait_freed(&parent, dying0, "rmdir B, A");
+	ksft_print_msg("parent: swap %ld KiB; memcg_reparent_swap %ld in /proc/vmstat\n",
+		       memcg_swap_bytes(&parent) >> 10, proc_vmstat("memcg_reparent_swap"));
+
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	pid = -1;
+	/* the swap slot caches free entries in batches; allow for a few */
+	for (start = now_ms(); now_ms() - start < 5000; usleep(100000)) {
+		swap = memcg_swap_bytes(&parent);
+		if (swap >= 0 && swap <= swap0 + (1L << 20))
+			break;
+	}
+	ksft_print_msg("task killed: parent swap %ld KiB (%ld KiB before the test)\n",
+		       swap >> 10, swap0 >> 10);
+	if (swap < 0 || swap > swap0 + (1L << 20)) {
+		ksft_print_msg("B's swap entries stayed charged to the parent: recorded to A's dead id?\n");
+		goto reset;
+	}
+	ret = KSFT_PASS;
+reset:
+	if (file_write(MLT_SWAP_DELAY, "0"))
+		ret = KSFT_FAIL;
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	memcg_destroy(&b);
+	memcg_destroy(&a);
+	memcg_destroy(&sibling);
+	memcg_destroy(&parent);
+	return ret;
+}
+
 #define T(x) { x, #x }
 struct reparent_test {
 	int (*fn)(const struct memcg *root);
@@ -631,6 +1017,8 @@ struct reparent_test {
 	T(test_reparent_basic),
 	T(test_reparent_nested),
 	T(test_reparent_recharge),
+	T(test_reparent_thp_deferred_split),
+	T(test_reparent_swap_race),
 };
 
 #undef T
