@@ -451,7 +451,13 @@ static int test_switch_writeback_load(int v1)
 		goto cleanup;
 	pids[0] = memcg_spawn(&cg, appender, NULL);
 	pids[1] = memcg_spawn(&other, global_hog, (void *)hog);
-	sleep(2);
+	/* toggle only once the appender is at its limit, reclaiming */
+	for (start = now_ms(); memcg_pressure(&cg) <= 0; usleep(100000)) {
+		if (now_ms() - start > deadline) {
+			ksft_print_msg("the appender never reached its limit\n");
+			goto cleanup;
+		}
+	}
 	start = now_ms();
 	for (i = 0; i < toggles && now_ms() - start < deadline; i++) {
 		long t = now_ms();
