@@ -30,6 +30,7 @@
  */
 #define _GNU_SOURCE
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -56,6 +57,22 @@ static long usec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/* @size bytes of page cache in a new file (file_fill() writes whole MiBs) */
+static int small_fill(const char *path, size_t size)
+{
+	static char buf[64 << 10];
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	memset(buf, 0x3c, sizeof(buf));
+	if (size > sizeof(buf) || write(fd, buf, size) != (ssize_t)size)
+		ret = -1;
+	close(fd);
+	return ret;
 }
 
 /* Map the large file and keep the mapping: the aging walks its PTEs. */
@@ -85,8 +102,6 @@ static int victim_reader(void *arg)
 	long t, d;
 	int fd;
 
-	if (file_fill(victim_file, 96L << 20))
-		return 1;
 	for (;;) {
 		fd = open(victim_file, O_RDONLY);
 		if (fd < 0)
@@ -96,6 +111,7 @@ static int victim_reader(void *arg)
 			if (read(fd, buf, sizeof(buf)) <= 0)
 				break;
 			d = usec() - t;
+			shared[2]++;
 			if (shared[1] && d > shared[0])
 				shared[0] = d;
 		}
@@ -210,15 +226,21 @@ int main(void)
 		snprintf(file, sizeof(file), "%s/bench_stall.s%ld", scratch, i);
 		if (memcg_create(&small[i], &parent, name) ||
 		    cg_write(small[i].path, "cgroup.procs", pid) ||
-		    file_fill(file, 64 << 10))
+		    small_fill(file, 64 << 10)) {
+			printf("# small memcg %ld: %s\n", i, strerror(errno));
 			break;
+		}
 	}
 	cg_write(root.path, "cgroup.procs", pid);
 	nr_small = i;
 	all_ms = switch_ms(4);
 
+	/* the victim's file is written outside its memcg, then read inside */
+	if (file_fill(victim_file, 96L << 20))
+		return 1;
 	reader = memcg_spawn(&victim, victim_reader, NULL);
-	sleep(3);
+	for (i = 0; i < 600 && shared[2] < 100; i++)
+		usleep(100000);
 	shared[1] = 1;
 	sleep(5);
 	idle_us = shared[0];
@@ -233,8 +255,8 @@ int main(void)
 	lru_gen_write("y");
 	shared[1] = 0;
 
-	printf("# %ld small memcgs, %ld toggles, aging loop %s, victim oom_kill %ld\n",
-	       nr_small, toggles, aging > 0 ? "on" : "off", memcg_oom_kills(&victim));
+	printf("# %ld small memcgs, %ld toggles, aging loop %s, victim reads %ld, oom_kill %ld\n",
+	       nr_small, toggles, aging > 0 ? "on" : "off", shared[2], memcg_oom_kills(&victim));
 	printf("BENCH stall_largest_lruvec_ms %ld ms\n", largest_ms);
 	printf("BENCH stall_switch_ms %ld ms\n", all_ms);
 	printf("BENCH stall_victim_idle_max_ms %.1f ms\n", idle_us / 1000.0);
