@@ -39,7 +39,6 @@
 
 #include "cgroup_util.h"
 #include "memcg_lru_util.h"
-#include "zswap_util.h"
 
 #define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
 

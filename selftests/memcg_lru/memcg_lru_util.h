@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The helper library of the memcg-lru selftests and benchmarks, next to
+ * cgroup_util.c.  Name families: file_* and proc_* (small files, /proc),
+ * lru_gen_* (the MGLRU switch), memcg_* (a memory cgroup on cgroup v2 or
+ * the v1 memory controller), mlt_* (the test module's debugfs files),
+ * poll_until() (waiting for the kernel with a deadline), and for zswap:
+ * zswap_* (module parameters, debugfs counters, test setup) and zs_* (a
+ * memcg's zswap statistics, a verifiable page pattern, worker processes).
+ */
 #ifndef __MEMCG_LRU_UTIL_H
 #define __MEMCG_LRU_UTIL_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #define LRU_GEN_ENABLED "/sys/kernel/mm/lru_gen/enabled"
 
@@ -59,6 +70,31 @@ int file_read_all(const char *path);
 
 /* Milliseconds since an arbitrary point. */
 long now_ms(void);
+
+/*
+ * Waiting for the kernel to get somewhere: TCG guests are slow and their
+ * speed varies, so a test polls with a generous deadline instead of
+ * sleeping a fixed time and then asserting.
+ */
+#define POLL_MS			100
+#define SETTLE_TIMEOUT_MS	60000
+/*
+ * poll_until(cond, timeout_ms, waited): evaluate cond every POLL_MS until it
+ * is true or timeout_ms have passed.  Its value is 1 if cond held at the
+ * last evaluation, else 0; the time spent is stored in waited (a long).
+ */
+#define poll_until(cond, timeout_ms, waited) ({				\
+	long __poll_start = now_ms(), __poll_held;			\
+									\
+	for (;;) {							\
+		__poll_held = !!(cond);					\
+		if (__poll_held || now_ms() - __poll_start >= (timeout_ms)) \
+			break;						\
+		usleep(POLL_MS * 1000);					\
+	}								\
+	(waited) = now_ms() - __poll_start;				\
+	__poll_held;							\
+})
 
 /* The number in environment variable name, or def when unset or empty. */
 long getenv_long(const char *name, long def);
@@ -134,6 +170,7 @@ int pid_exited_ok(pid_t pid);
 /* The test module's debugfs files (module/memcg_lru_test.c). */
 #define MLT_DIR "/sys/kernel/debug/memcg_lru_test"
 #define MLT_CHECK_LRUVECS MLT_DIR "/check_lruvecs"
+#define MLT_REPARENT MLT_DIR "/reparent"
 #define MLT_REPARENT_CHECK MLT_DIR "/reparent_check"
 /*
  * reparent_check: pages on the LRUs of offline memcgs and offline memcgs
@@ -146,5 +183,182 @@ int mlt_reparent_check(long *lru_pages, long *memcgs);
  * or -EINVAL (after printing the module's answer).
  */
 long mlt_check_lruvecs(int mglru);
+
+/* ---- zswap (cgroup v2): parameters, statistics, page pattern, workers ---- */
+
+#define ZSWAP_PARAMS	"/sys/module/zswap/parameters"
+#define ZSWAP_DEBUGFS	"/sys/kernel/debug/zswap"
+#define ZS_PAGE		4096UL
+
+/* ---- zswap module parameters and counters ---- */
+
+/* The parameters a test changes, as read before it changes them. */
+struct zswap_params {
+	char enabled[8];
+	char zpool[32];
+	char compressor[32];
+	char max_pool_percent[16];
+	char accept_threshold_percent[16];
+	char same_filled_pages_enabled[8];
+};
+
+/* Read /sys/module/zswap/parameters/name, trailing newline dropped. */
+int zswap_param_read(const char *name, char *buf, size_t size);
+/* Write val to /sys/module/zswap/parameters/name; 0 or -errno. */
+int zswap_param_write(const char *name, const char *val);
+/* The parameter as a number (max_pool_percent, ...), or -errno. */
+long zswap_param_long(const char *name);
+int zswap_params_save(struct zswap_params *p);
+/* Put back what zswap_params_save() read; 0, or -1 if any write failed. */
+int zswap_params_restore(const struct zswap_params *p);
+/*
+ * Make zswap store with zpool (lzo when available, same-filled pages on)
+ * and enable it.  0; -ENOENT when this kernel has no such zpool; -errno.
+ */
+int zswap_use(const char *zpool);
+/* /sys/kernel/debug/zswap/name, or -errno. */
+long zswap_counter(const char *name);
+/*
+ * NULL when zswap, its debugfs counters, swap and cgroup v2's
+ * memory.zswap.max (in the memcg path) are all there; else why not.
+ */
+const char *zswap_missing(const char *memcg);
+/*
+ * The common start of a zswap test: cgroup v2 with the memory controller,
+ * the test's parent memcg name under the root (its path in parent, PATH_MAX
+ * bytes), zswap usable, and its parameters saved in saved and put back on
+ * SIGINT and SIGTERM. Skips or fails the test through kselftest otherwise.
+ */
+void zswap_test_setup(const char *name, char *parent, struct zswap_params *saved);
+
+/*
+ * The zpools to run with: $ZSWAP_ZPOOLS (blank-separated), default
+ * "zbud zsmalloc".  Returns how many were written to names.
+ */
+int zswap_zpools(char names[][32], int max);
+
+/* ---- a memcg's zswap statistics (cgroup v2) ---- */
+
+struct zs_memcg_stat {
+	long zswap;		/* bytes, compressed */
+	long zswapped;		/* bytes, original size */
+	long zswpin;		/* pages loaded from zswap */
+	long zswpout;		/* pages stored into zswap */
+	long zswpwb;		/* pages written back; -1: no such key (base 6.1) */
+	long swap;		/* memory.swap.current, bytes */
+	long anon;		/* bytes */
+};
+
+/* Key of memory.stat matched at the start of a line; -ENOENT if absent. */
+long zs_memcg_stat_key(const char *memcg, const char *key);
+/* All of the above at once (one read of memory.stat); 0 or -errno. */
+int zs_memcg_stat(const char *memcg, struct zs_memcg_stat *s);
+/* Pages of memcg's swap that are not in zswap: on the swap device. */
+long zs_disk_pages(const struct zs_memcg_stat *s);
+/*
+ * memory.reclaim of bytes, retried up to tries times while the kernel
+ * reclaims less than asked (EAGAIN); 0 if a write reclaimed everything.
+ */
+int zs_reclaim(const char *memcg, long bytes, int tries);
+
+/* ---- verifiable page pattern ---- */
+
+/*
+ * A page is: a 64-byte header (magic, seed, page index, generation and a
+ * checksum of the rest), zeros bytes of zeros, 32-bit counter words (each
+ * value four times), then noise bytes of pseudo-random data at the end.
+ * All of it follows from (seed, index, gen), so a page can be checked byte
+ * for byte, and no page is same-filled.  With lzo (kernel's lzo1x_1):
+ *   ZS_PATTERN_HALF   half zeros, half counter words: ~1050 bytes
+ *   ZS_PATTERN_MIXED  1.5 KiB zeros, 1 KiB noise:     ~1810 bytes
+ *   ZS_PATTERN_DENSE  2.75 KiB noise:                 ~3220 bytes
+ */
+struct zs_pattern {
+	unsigned int noise;
+	unsigned int zeros;
+};
+extern const struct zs_pattern ZS_PATTERN_HALF, ZS_PATTERN_MIXED, ZS_PATTERN_DENSE;
+
+struct zs_page_header {
+	unsigned long magic;
+	unsigned long seed;
+	unsigned long index;
+	unsigned long gen;
+	unsigned long csum;
+	unsigned long pad[3];
+};
+#define ZS_MAGIC	0x7a73776170636b31UL	/* "zswapck1" */
+
+void zs_fill_page(void *page, const struct zs_pattern *pat, unsigned long seed,
+		  unsigned long index, unsigned long gen);
+
+/* The first difference between a page and what it should hold. */
+struct zs_mismatch {
+	long index;		/* page; -1: none */
+	unsigned long seed, gen;	/* what it should hold */
+	long offset;		/* first differing byte in the page */
+	unsigned char expected, actual;
+	long bytes;		/* differing bytes in that page */
+	struct zs_page_header found;	/* the header the page holds */
+	int csum_ok;		/* found.csum matches the page's content */
+	long pages;		/* pages that differ, in all */
+};
+
+/* 0 if page is intact, else 1 after describing the difference in m. */
+int zs_check_page(const void *page, const struct zs_pattern *pat, unsigned long seed,
+		  unsigned long index, unsigned long gen, struct zs_mismatch *m);
+/* One line naming the page, the offset, expected and actual bytes. */
+void zs_print_mismatch(const char *who, const struct zs_mismatch *m);
+
+/* ---- workers: processes holding patterned anon memory in a memcg ---- */
+
+enum zs_op {
+	ZS_OP_FILL,		/* arg: gen, arg2: stride (pages i % stride == gen % stride) */
+	ZS_OP_VERIFY,		/* read every page, compare; result: bad pages */
+	ZS_OP_TOUCH_TIMED,	/* time the first access to each non-resident page */
+	ZS_OP_CORRUPT,		/* arg: page, arg2: offset; flip one byte */
+	ZS_OP_EXIT,
+};
+
+struct zs_worker {
+	pid_t pid;
+	int to, from;		/* command and answer pipes */
+	char memcg[PATH_MAX];
+	long pages;
+	unsigned long seed;
+	struct zs_pattern pat;
+	/* shared with the worker (MAP_SHARED, faulted in by the parent) */
+	unsigned long *gen;	/* generation each page holds */
+	double *fault_us;	/* ZS_OP_TOUCH_TIMED results */
+	struct zs_mismatch *bad;	/* ZS_OP_VERIFY: the first bad page */
+};
+
+/*
+ * fork a worker in memcg that maps bytes of anonymous memory (no THP:
+ * zswap on 6.1 does not take huge pages) and waits for commands; the
+ * memory is not touched before ZS_OP_FILL.  0 or -1.
+ */
+int zs_worker_start(struct zs_worker *w, const char *memcg, size_t bytes,
+		    unsigned long seed, const struct zs_pattern *pat);
+int zs_worker_send(struct zs_worker *w, enum zs_op op, long arg, long arg2);
+/* Wait for the answer to the last command: its result, or -1 if the worker died. */
+long zs_worker_wait(struct zs_worker *w);
+long zs_worker_call(struct zs_worker *w, enum zs_op op, long arg, long arg2);
+/* Tell it to exit (SIGKILL if it does not), reap it, free what it shared. */
+void zs_worker_stop(struct zs_worker *w);
+
+/* ---- misc ---- */
+
+/*
+ * Microseconds from the TSC where there is one (calibrated once, half a
+ * second, by zs_timer_init(): call it before forking workers).
+ */
+void zs_timer_init(void);
+long zs_usec(void);
+int zs_cmp_double(const void *a, const void *b);
+/* The p-th percentile (0..100) of n sorted values. */
+double zs_percentile(const double *sorted, long n, double p);
+/* mkdir parent/name (enabling +memory on parent); path receives it. */
+int zs_memcg_create(const char *parent, const char *name, char *path, size_t size);
 
 #endif /* __MEMCG_LRU_UTIL_H */

@@ -45,13 +45,6 @@
 #define HOT_ANON	(64L << 20)
 #define CHURN_ANON	(16L << 20)
 
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 0) : def;
-}
-
 static char victim_file[PATH_MAX];
 
 static int reader(void *arg)
@@ -88,7 +81,7 @@ static int fill_cache(void *arg)
 {
 	const char *path = arg;
 
-	if (file_fill(path, env_long("LRU_SWITCH_CACHE_MB", 128) << 20))
+	if (file_fill(path, getenv_long("LRU_SWITCH_CACHE_MB", 128) << 20))
 		return 1;
 	return file_read_all(path) ? 1 : 0;
 }
@@ -112,8 +105,8 @@ static int wait_ok(pid_t pid)
 
 static int test_switch_no_oom(int v1)
 {
-	long toggles = env_long("LRU_SWITCH_TOGGLES", 100);
-	long control = env_long("LRU_SWITCH_CONTROL", 0);
+	long toggles = getenv_long("LRU_SWITCH_TOGGLES", 100);
+	long control = getenv_long("LRU_SWITCH_CONTROL", 0);
 	const char *scratch = getenv("SCRATCH") ?: "/tmp";
 	struct memcg root, parent, by[NR_BYSTANDERS], victim;
 	char path[NR_BYSTANDERS][PATH_MAX], name[32];
@@ -189,25 +182,6 @@ cleanup:
 	return ret;
 }
 
-#define CHECK_LRUVECS "/sys/kernel/debug/memcg_lru_test/check_lruvecs"
-
-/* Ask the test module whether every lruvec is entirely on the LRU @mglru
- * says; returns the LRU pages it counted, or -1.
- */
-static long check_lruvecs(int mglru)
-{
-	char buf[128];
-
-	if (file_write(CHECK_LRUVECS, mglru ? "y" : "n") ||
-	    file_read(CHECK_LRUVECS, buf, sizeof(buf)) < 0)
-		return -1;
-	if (strncmp(buf, "consistent ", 11)) {
-		ksft_print_msg("check_lruvecs: %s", buf);
-		return -1;
-	}
-	return strtol(strstr(buf, "nr_pages=") + 9, NULL, 10);
-}
-
 static char storm_file[2][PATH_MAX];
 
 static int storm_reader(void *arg)
@@ -243,7 +217,7 @@ static int storm_vm(void *arg)
  */
 static int test_switch_storm(void)
 {
-	long toggles = env_long("LRU_STORM_TOGGLES", 200);
+	long toggles = getenv_long("LRU_STORM_TOGGLES", 200);
 	const char *scratch = getenv("SCRATCH") ?: "/tmp";
 	struct memcg root, parent, keeper, busy[2];
 	long orig, file0, file1, nr, i, start;
@@ -251,7 +225,7 @@ static int test_switch_storm(void)
 	pid_t pids[4] = {};
 	int ret = KSFT_FAIL, made = 0;
 
-	if (access(CHECK_LRUVECS, R_OK))
+	if (access(MLT_CHECK_LRUVECS, R_OK))
 		return KSFT_SKIP;
 	if (memcg_root(&root, 0))
 		return KSFT_SKIP;
@@ -284,7 +258,7 @@ static int test_switch_storm(void)
 	ksft_print_msg("storm: %ld toggles in %ld ms\n", toggles, now_ms() - start);
 	for (i = 0; i < 4; i++)
 		kill(pids[i], SIGKILL);
-	nr = check_lruvecs(toggles % 2 == 0);
+	nr = mlt_check_lruvecs(toggles % 2 == 0);
 	file1 = cg_read_key_long(keeper.path, "memory.stat", "file ");
 	ksft_print_msg("storm: %ld LRU pages consistent; keeper file %ld -> %ld\n",
 		       nr, file0, file1);
@@ -314,7 +288,7 @@ cleanup:
 	return ret;
 }
 
-#define WB_DEADLOCK "/sys/kernel/debug/memcg_lru_test/switch_wb_deadlock"
+#define WB_DEADLOCK MLT_DIR "/switch_wb_deadlock"
 
 static int fill_synced(void *arg)
 {
@@ -431,8 +405,8 @@ static int global_hog(void *arg)
  */
 static int test_switch_writeback_load(int v1)
 {
-	long toggles = env_long("LRU_WB_TOGGLES", 40);
-	long deadline = env_long("LRU_WB_DEADLINE_S", 120) * 1000;
+	long toggles = getenv_long("LRU_WB_TOGGLES", 40);
+	long deadline = getenv_long("LRU_WB_DEADLINE_S", 120) * 1000;
 	const char *scratch = getenv("SCRATCH") ?: "/tmp";
 	long hog = proc_meminfo_kb("MemAvailable") * 1024 / 2;
 	struct memcg root, cg = {}, other = {};

@@ -38,9 +38,6 @@
 #include "cgroup_util.h"
 #include "memcg_lru_util.h"
 
-#define MLT_DIR		"/sys/kernel/debug/memcg_lru_test"
-#define MLT_REPARENT	MLT_DIR "/reparent"
-#define MLT_CHECK	MLT_DIR "/reparent_check"
 #define NR_FOLIOS	64
 #define CACHE_SIZE	(8L << 20)
 #define SETTLE_MS	10000
@@ -71,15 +68,12 @@ static int module_held(long *held, long *offline)
 	return 0;
 }
 
+/* Pages on the LRUs of offline memcgs (the module's reparent_check), or -1. */
 static long module_offline_pages(void)
 {
-	char buf[128];
-	long pages;
+	long pages, memcgs;
 
-	if (file_read(MLT_CHECK, buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "offline_lru_pages %ld", &pages) != 1)
-		return -1;
-	return pages;
+	return mlt_reparent_check(&pages, &memcgs) ? -1 : pages;
 }
 
 static int run_deferred(int v1, int lock)

@@ -40,7 +40,6 @@
 #include "kselftest.h"
 #include "cgroup_util.h"
 #include "memcg_lru_util.h"
-#include "zswap_util.h"
 
 #define PARENT		"zswap_test"
 #define NR_RR		3	/* memcgs of global_round_robin */

@@ -51,7 +51,6 @@
 #include "kselftest.h"
 #include "cgroup_util.h"
 #include "memcg_lru_util.h"
-#include "zswap_util.h"
 
 #define PARENT		"zswap_check"
 #define MAX_WORKERS	64
