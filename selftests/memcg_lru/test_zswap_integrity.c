@@ -28,12 +28,23 @@
  * memory limit, so no OOM kill even on a kernel whose MGLRU switch races
  * reclaim.
  *
+ * A run proves something only if it did the work: every churn file must
+ * have been written, and read back and checked page by page, and zswap
+ * must have written back during the run (the workers' zswpwb in
+ * memory.stat rose where the kernel has it, else written_back_pages in
+ * debugfs), or nothing that came back from the swap device was checked.
+ * 6.1's zsmalloc cannot write back at all, so on the unpatched base the
+ * zsmalloc case fails that requirement.
+ *
+ * The first case checks the checker: one byte of one page is changed in
+ * user space after the push and before the check (2 workers of 8 MiB, one
+ * round, no churn).  The checker must fail that run, reporting exactly that
+ * byte and nothing else; the case passes only then.
+ *
  * Environment: ZSWAP_CHECK_MEMCGS (4), ZSWAP_CHECK_MB (32),
  * ZSWAP_CHECK_ROUNDS (2; make soak raises it), ZSWAP_ZPOOLS ("zbud
- * zsmalloc": one TAP line each).  ZSWAP_CHECK_SELFTEST=1 checks the
- * checker: one byte of one page is changed in user space after the push
- * and before the check, and the run passes only if exactly that byte is
- * reported (one round).
+ * zsmalloc": one TAP line each).  ZSWAP_CHECK_SELFTEST=1 runs the
+ * checker's self-test case only.
  */
 #define _GNU_SOURCE
 
@@ -61,15 +72,22 @@
 static struct zswap_params saved;
 static char parent[PATH_MAX];
 static long nr_workers, worker_mb, rounds;
-static int selftest;
+static int selftest;		/* this run is the checker's self-test */
+/* The self-test's verdict: the corrupted byte was reported; other mismatches. */
+static int selftest_caught;
+static long mismatches;
 static struct zs_worker workers[MAX_WORKERS];
 static char worker_cg[MAX_WORKERS][PATH_MAX];
 
 /* The churn thread's state. */
 static volatile int churn_stop;
-static long churn_cycles, churn_toggles, churn_bad, churn_failed;
+static long churn_cycles, churn_toggles, churn_bad, churn_failed, churn_missing;
+static long churn_written, churn_verified;	/* pages */
+static int churn_create_failed;
 static struct zs_mismatch churn_mismatch;
 static long churn_bad_cycle;
+/* Whether cycle k's file was written, by k % (CHURN_KEEP + 1). */
+static int churn_wrote[CHURN_KEEP + 1];
 
 /* The reclaimer thread (runs while the workers check their pages). */
 static volatile int reclaim_stop;
@@ -117,15 +135,20 @@ static void churn_check(long k)
 	char path[64];
 	int fd;
 
+	if (!churn_wrote[k % (CHURN_KEEP + 1)])
+		return;		/* churn_write() failed: counted there */
 	churn_path(k, path, sizeof(path));
 	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;		/* churn_write() failed: counted there */
+	if (fd < 0) {
+		churn_missing++;	/* written, and gone */
+		return;
+	}
 	for (i = 0; i < CHURN_BYTES / (long)ZS_PAGE; i++) {
 		if (pread(fd, page, ZS_PAGE, i * ZS_PAGE) != ZS_PAGE)
 			memset(page, 0, sizeof(page));
 		if (zs_check_page(page, &ZS_PATTERN_MIXED, 0x5000 + k, i, k, &m) && !bad++)
 			churn_mismatch = m;
+		churn_verified++;
 	}
 	close(fd);
 	if (bad && !churn_bad++) {
@@ -144,8 +167,11 @@ static void *churn_thread(void *arg)
 
 	for (k = 0; !churn_stop; k++) {
 		snprintf(name, sizeof(name), "churn_%ld", k);
-		if (zs_memcg_create(parent, name, cg, sizeof(cg)))
+		if (zs_memcg_create(parent, name, cg, sizeof(cg))) {
+			churn_create_failed = 1;
 			break;
+		}
+		churn_wrote[k % (CHURN_KEEP + 1)] = 0;
 		pid = fork();
 		if (!pid)
 			_exit(churn_write(cg, k));
@@ -154,6 +180,9 @@ static void *churn_thread(void *arg)
 			churn_path(k, path, sizeof(path));
 			unlink(path);
 			churn_failed++;
+		} else {
+			churn_wrote[k % (CHURN_KEEP + 1)] = 1;
+			churn_written += CHURN_BYTES / ZS_PAGE;
 		}
 		zs_reclaim(cg, CHURN_BYTES, 2);
 		if (lru_gen >= 0 && (k & 1)) {
@@ -319,46 +348,65 @@ static int run_round(long r)
 			continue;
 		snprintf(who, sizeof(who), "memcg %s/w%ld", PARENT, i);
 		zs_print_mismatch(who, workers[i].bad);
+		/* the checker fails the run on any mismatch, the planted one too */
+		ret = -1;
 		if (selftest && i == 0 && bad[0] == 1 && workers[0].bad->index == corrupt_page &&
-		    workers[0].bad->offset == 2000) {
-			ksft_print_msg("self-test: the byte changed in user space was caught\n");
-			continue;
-		}
-		ret = -1;
-	}
-	if (selftest && bad[0] != 1) {
-		ksft_print_msg("self-test: the byte changed in user space was NOT caught\n");
-		ret = -1;
+		    workers[0].bad->offset == 2000)
+			selftest_caught = 1;
+		else
+			mismatches += bad[i];
 	}
 	return ret;
 }
 
+/*
+ * Workers, churn (unless this is the self-test) and rounds with zpool;
+ * KSFT_PASS only if every page came back intact and the run did its work.
+ */
 static int run_zpool(const char *zpool)
 {
 	long lru_gen = access(LRU_GEN_ENABLED, W_OK) ? -1 : lru_gen_read(), r, t = now_ms();
+	long wb0 = zswap_counter("written_back_pages"), wb, zswpwb = -1;
+	long nr_rounds = selftest ? 1 : rounds;
 	int ret = KSFT_FAIL;
+	struct totals s0, s1;
 	pthread_t churn;
 	char val[32];
 
+	churn_stop = 0;
+	churn_cycles = churn_toggles = churn_bad = churn_failed = churn_missing = 0;
+	churn_written = churn_verified = churn_create_failed = 0;
+	reclaim_calls = stored_total = mismatches = selftest_caught = 0;
 	if (start_workers())
 		goto cleanup;
-	churn_stop = 0;
-	churn_cycles = churn_toggles = churn_bad = churn_failed = 0;
-	reclaim_calls = stored_total = 0;
-	pthread_create(&churn, NULL, churn_thread, (void *)lru_gen);
-	for (r = 0; r < (selftest ? 1 : rounds); r++)
+	sum_stats(&s0);
+	if (!selftest)
+		pthread_create(&churn, NULL, churn_thread, (void *)lru_gen);
+	for (r = 0; r < nr_rounds; r++)
 		if (run_round(r))
 			break;
-	churn_stop = 1;
-	pthread_join(churn, NULL);
+	if (!selftest) {
+		churn_stop = 1;
+		pthread_join(churn, NULL);
+	}
 	if (lru_gen >= 0) {
 		snprintf(val, sizeof(val), "0x%lx", lru_gen);
 		lru_gen_write(val);
 	}
+	sum_stats(&s1);
+	wb = zswap_counter("written_back_pages") - wb0;
+	if (s0.zswpwb >= 0 && s1.zswpwb >= 0)
+		zswpwb = s1.zswpwb - s0.zswpwb;
+	ksft_print_msg("workers: %ld pages checked in each of %ld rounds; writeback: workers' zswpwb %s%ld, written_back_pages +%ld\n",
+		       nr_workers * (worker_mb << 20) / (long)ZS_PAGE, r, zswpwb < 0 ? "(none) " : "+",
+		       zswpwb < 0 ? 0 : zswpwb, wb);
+	if (selftest)
+		goto cleanup;	/* the case's verdict is taken from the mismatches */
+
 	ksft_print_msg("churn: %ld memcgs created and removed with zswapped tmpfs data, %ld lru_gen toggles, %ld reclaims during the checks\n",
 		       churn_cycles, churn_toggles, reclaim_calls);
-	if (churn_failed)
-		ksft_print_msg("churn: %ld tmpfs files could not be written (not checked)\n", churn_failed);
+	ksft_print_msg("churn: %ld pages written, %ld read back and checked; %ld files not written, %ld written and gone\n",
+		       churn_written, churn_verified, churn_failed, churn_missing);
 	if (churn_bad) {
 		char who[64];
 
@@ -366,10 +414,21 @@ static int run_zpool(const char *zpool)
 		zs_print_mismatch(who, &churn_mismatch);
 		goto cleanup;
 	}
-	if (r < (selftest ? 1 : rounds))
+	if (r < nr_rounds)
 		goto cleanup;
+	if (churn_create_failed || churn_failed || churn_missing || !churn_written ||
+	    churn_verified != churn_written) {
+		ksft_print_msg("churn did not write and check all of its data: the run is not valid\n");
+		goto cleanup;
+	}
 	if (stored_total <= 0) {
 		ksft_print_msg("nothing was stored in zswap: the run checked nothing\n");
+		goto cleanup;
+	}
+	if (zswpwb == 0 || (zswpwb < 0 && wb <= 0)) {
+		ksft_print_msg("nothing was written back during the run: no page that came back from the swap device was checked%s\n",
+			       zswpwb < 0 && !strcmp(zpool, "zsmalloc") ?
+			       " (6.1's zsmalloc cannot write back)" : "");
 		goto cleanup;
 	}
 	ret = KSFT_PASS;
@@ -379,34 +438,83 @@ cleanup:
 	return ret;
 }
 
+/*
+ * The checker's self-test: a run of 2 workers x 8 MiB, one round, in which
+ * one byte of one page is flipped in user space between the push and the
+ * check.  The checker must fail that run, naming exactly that byte and no
+ * other difference; then, and only then, the case passes.
+ */
+static int test_checker_selftest(const char *zpool)
+{
+	long save_workers = nr_workers, save_mb = worker_mb;
+	int ret;
+
+	selftest = 1;
+	nr_workers = 2;
+	worker_mb = 8;
+	ret = run_zpool(zpool);
+	selftest = 0;
+	nr_workers = save_workers;
+	worker_mb = save_mb;
+	if (ret == KSFT_PASS) {
+		ksft_print_msg("self-test: the checker passed a run with a corrupted byte\n");
+		return KSFT_FAIL;
+	}
+	if (!selftest_caught) {
+		ksft_print_msg("self-test: the checker did not report the byte changed in user space\n");
+		return KSFT_FAIL;
+	}
+	if (mismatches) {
+		ksft_print_msg("self-test: %ld more pages differ than the one corrupted\n", mismatches);
+		return KSFT_FAIL;
+	}
+	ksft_print_msg("self-test: the checker failed the run on the byte changed in user space, and on nothing else\n");
+	return KSFT_PASS;
+}
+
 int main(int argc, char **argv)
 {
+	int z, nr_zpools, err, only_selftest;
 	char zpools[8][32];
-	int z, nr_zpools, err;
+	const char *st_zpool = NULL;
 
 	ksft_print_header();
 	nr_workers = getenv_long("ZSWAP_CHECK_MEMCGS", 4);
 	worker_mb = getenv_long("ZSWAP_CHECK_MB", 32);
 	rounds = getenv_long("ZSWAP_CHECK_ROUNDS", 2);
-	selftest = getenv_long("ZSWAP_CHECK_SELFTEST", 0) == 1;
+	only_selftest = getenv_long("ZSWAP_CHECK_SELFTEST", 0) == 1;
 	if (nr_workers < 1 || nr_workers > MAX_WORKERS || worker_mb < 8 || rounds < 1)
 		ksft_exit_fail_msg("ZSWAP_CHECK_MEMCGS 1..%d, ZSWAP_CHECK_MB >= 8, ZSWAP_CHECK_ROUNDS >= 1\n",
 				   MAX_WORKERS);
 	zswap_test_setup(PARENT, parent, &saved);
 
 	nr_zpools = zswap_zpools(zpools, 8);
-	ksft_set_plan(nr_zpools);
-	ksft_print_msg("%ld memcgs x %ld MiB, %ld rounds%s\n", nr_workers, worker_mb,
-		       selftest ? 1 : rounds, selftest ? ", self-test: one byte is corrupted" : "");
-	for (z = 0; z < nr_zpools; z++) {
+	ksft_set_plan(1 + (only_selftest ? 0 : nr_zpools));
+
+	/* first the checker itself: if it cannot catch a bad byte, nothing below counts */
+	for (z = 0; z < nr_zpools && !st_zpool; z++)
+		if (!zswap_use(zpools[z]))
+			st_zpool = zpools[z];
+	if (!st_zpool) {
+		ksft_test_result_skip("zswap_integrity_checker_selftest: none of $ZSWAP_ZPOOLS is available\n");
+	} else {
+		ksft_print_msg("checker self-test with %s: 2 memcgs x 8 MiB, one byte corrupted on purpose\n",
+			       st_zpool);
+		ksft_test_result(test_checker_selftest(st_zpool) == KSFT_PASS,
+				 "zswap_integrity_checker_selftest %s\n", st_zpool);
+	}
+
+	for (z = 0; z < nr_zpools && !only_selftest; z++) {
 		err = zswap_use(zpools[z]);
 		if (err) {
 			ksft_print_msg("zpool %s is not available: %s\n", zpools[z], strerror(-err));
 			ksft_test_result_skip("zswap_integrity %s\n", zpools[z]);
 			continue;
 		}
-		ksft_test_result(run_zpool(zpools[z]) == KSFT_PASS, "zswap_integrity %s%s\n",
-				 zpools[z], selftest ? " self-test" : "");
+		ksft_print_msg("%ld memcgs x %ld MiB, %ld rounds with %s\n", nr_workers, worker_mb,
+			       rounds, zpools[z]);
+		ksft_test_result(run_zpool(zpools[z]) == KSFT_PASS, "zswap_integrity %s\n",
+				 zpools[z]);
 	}
 	zswap_params_restore(&saved);
 	rmdir(parent);
