@@ -535,35 +535,88 @@ static int touch_files(void *arg)
 	return 0;
 }
 
-/* Let a task of the sibling read and dirty the files; its charge growth. */
-static long sibling_touch(struct scene *s, long want, long timeout_ms)
+#define OFF_PASSES	3	/* touches of every page with the sysctl at 0 */
+
+static int touch_files_off(void *arg)
 {
-	long before = memcg_usage(&s->sibling), start, growth;
+	int i;
+
+	for (i = 0; i < OFF_PASSES; i++)
+		if (touch_files(arg))
+			return 1;
+	return 0;
+}
+
+/*
+ * Let a task of the sibling read and dirty the files; its charge growth
+ * once it reached want, or after timeout_ms.  *took_ms: how long it took.
+ */
+static long sibling_touch(struct scene *s, long want, long timeout_ms, long *took_ms)
+{
+	long before = memcg_usage(&s->sibling), growth = -1;
 
 	if (!pid_exited_ok(memcg_spawn(&s->sibling, touch_files, s)))
 		return -1;
-	start = now_ms();
-	do {
-		usleep(100000);
-		growth = memcg_usage(&s->sibling) - before;
-	} while (growth < want && now_ms() - start < timeout_ms);
+	poll_until((growth = memcg_usage(&s->sibling) - before) >= want, timeout_ms, *took_ms);
 	return growth;
+}
+
+/*
+ * With the sysctl at 0: a task of the sibling touches every page of the
+ * files OFF_PASSES times (the "on" phase recharges after one), and the test
+ * watches for watch_ms more once it is done, the time the "on" phase is
+ * given to see its recharge.  Stops early when the sibling grows by more
+ * than limit or memcg_recharge rises.  The sibling's growth, or -1.
+ */
+static long sibling_watch_off(struct scene *s, long limit, long watch_ms, long *recharged,
+			      long *watched_ms)
+{
+	long before = memcg_usage(&s->sibling), rc0 = proc_vmstat("memcg_recharge");
+	long start = now_ms(), done_at = -1, growth;
+	int status, ok = 0;
+	pid_t pid;
+
+	pid = memcg_spawn(&s->sibling, touch_files_off, s);
+	if (pid < 0)
+		return -1;
+	for (;;) {
+		growth = memcg_usage(&s->sibling) - before;
+		*recharged = rc0 < 0 ? 0 : proc_vmstat("memcg_recharge") - rc0;
+		if (growth > limit || *recharged > 0)
+			break;
+		if (done_at < 0 && waitpid(pid, &status, WNOHANG) == pid) {
+			ok = WIFEXITED(status) && !WEXITSTATUS(status);
+			done_at = now_ms();
+		}
+		if (done_at >= 0 && now_ms() - done_at >= watch_ms)
+			break;
+		usleep(POLL_MS * 1000);
+	}
+	if (done_at < 0) {
+		kill(pid, SIGKILL);
+		ok = pid_exited_ok(pid);
+	}
+	*watched_ms = now_ms() - start;
+	return ok ? growth : -1;
 }
 
 /*
  * Deferred recharging (/proc/sys/vm/memcg_recharge): garbage written to
  * the sysctl gets EINVAL and changes nothing; 0 and 1 are taken.  After the basic scene, a
  * task of the sibling reads and rewrites every page of the reparented
- * files (the cache, tmpfs and shared files): with the sysctl at 0 the
- * sibling's charge does not grow; at 1 it grows by about what was touched
- * (the folios fit, the sibling has no limit), and the parent's total does
+ * files (the cache, tmpfs and shared files).  With the sysctl at 0 it does
+ * so three times, and the test goes on watching for REPARENT_WAIT_S after
+ * that (the time the sysctl at 1 is given): the sibling's charge does not
+ * grow and memcg_recharge does not rise.  At 1, after one pass, the
+ * sibling grows by about what was touched (the folios fit, the sibling has
+ * no limit), sooner than the watch at 0 lasted, and the parent's total does
  * not change: the charge moved, it was not doubled.
  */
 static int test_reparent_recharge(const struct memcg *root)
 {
 	/* "\n" is what echo "" writes; "" a zero-length write(), a no-op at most */
 	static const char * const bad[] = { "2", "abc", "", "\n", "-1" };
-	long orig, touched, growth, par0, par1;
+	long orig, touched, growth, par0, par1, recharged = 0, watched = 0, took = 0;
 	int ret = KSFT_FAIL;
 	char val[32];
 	struct scene s;
@@ -591,25 +644,34 @@ static int test_reparent_recharge(const struct memcg *root)
 	if (file_write(RECHARGE_SYSCTL, "0"))
 		goto cleanup;
 	par0 = memcg_usage(&s.parent);
-	growth = sibling_touch(&s, touched, 2000);
-	ksft_print_msg("memcg_recharge=0: sibling grew %ld KiB touching %ld KiB\n",
-		       growth >> 10, touched >> 10);
-	if (growth < 0 || growth > touched / 10) {
+	growth = sibling_watch_off(&s, touched / 10, wait_s() * 1000, &recharged, &watched);
+	ksft_print_msg("memcg_recharge=0: sibling grew %ld KiB touching %ld KiB %d times, memcg_recharge +%ld, in %ld ms\n",
+		       growth >> 10, touched >> 10, OFF_PASSES, recharged, watched);
+	if (growth < 0) {
+		ksft_print_msg("the sibling's task could not touch the files\n");
+		goto cleanup;
+	}
+	if (growth > touched / 10 || recharged > 0) {
 		ksft_print_msg("recharged although memcg_recharge is 0\n");
 		goto cleanup;
 	}
 
 	if (file_write(RECHARGE_SYSCTL, "1"))
 		goto cleanup;
-	growth = sibling_touch(&s, touched * 90 / 100, wait_s() * 1000);
+	growth = sibling_touch(&s, touched * 90 / 100, wait_s() * 1000, &took);
 	par1 = memcg_usage(&s.parent);
-	ksft_print_msg("memcg_recharge=1: sibling grew %ld KiB touching %ld KiB\n",
-		       growth >> 10, touched >> 10);
+	ksft_print_msg("memcg_recharge=1: sibling grew %ld KiB touching %ld KiB once, in %ld ms\n",
+		       growth >> 10, touched >> 10, took);
 	ksft_print_msg("parent %ld -> %ld KiB; memcg_recharge %ld, memcg_recharge_fail %ld\n",
 		       par0 >> 10, par1 >> 10, proc_vmstat("memcg_recharge"),
 		       proc_vmstat("memcg_recharge_fail"));
 	if (growth < touched * 75 / 100 || growth > touched + (8L << 20)) {
 		ksft_print_msg("the sibling was not recharged with what it touched\n");
+		goto cleanup;
+	}
+	if (took >= watched) {
+		ksft_print_msg("the watch at 0 (%ld ms) was shorter than the recharge at 1 took (%ld ms): it proves nothing\n",
+			       watched, took);
 		goto cleanup;
 	}
 	if (!values_close(par0, par1, 5)) {
