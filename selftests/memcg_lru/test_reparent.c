@@ -785,7 +785,7 @@ static void thp_print_delta(const char *when, const long *before)
 static int test_reparent_thp_deferred_split(const struct memcg *root)
 {
 	struct memcg parent = {}, child = {}, sibling = {};
-	long thp_kb = 0, moved_kb = 0, before[NR_THP_COUNTERS], dying0, anon;
+	long thp_kb = 0, moved_kb = 0, before[NR_THP_COUNTERS], dying0, anon = -1, waited;
 	struct thp_task t = { .sibling = &sibling, .to_test = { -1, -1 }, .to_task = { -1, -1 } };
 	int ret = KSFT_FAIL, i;
 	char buf[256];
@@ -856,14 +856,10 @@ static int test_reparent_thp_deferred_split(const struct memcg *root)
 	}
 	pid = -1;
 	thp_print_delta("after the task exited", before);
-	/* anything freed lazily (per-CPU batches) is gone within a second */
-	for (i = 0; i < 20; i++) {
-		anon = memcg_stat(&parent, "anon", "total_rss");
-		if (anon >= 0 && anon < (4L << 20))
-			break;
-		usleep(50000);
-	}
-	ksft_print_msg("parent: anon %ld kB after the exit\n", anon >> 10);
+	/* anything freed lazily (per-CPU batches) is gone soon */
+	poll_until((anon = memcg_stat(&parent, "anon", "total_rss")) >= 0 && anon < (4L << 20),
+		   SETTLE_TIMEOUT_MS, waited);
+	ksft_print_msg("parent: anon %ld kB %ld ms after the exit\n", anon >> 10, waited);
 	if (anon < 0 || anon >= (4L << 20)) {
 		ksft_print_msg("the THPs were neither split nor freed\n");
 		goto cleanup;
@@ -964,7 +960,7 @@ static long swap_race_push(const struct memcg *cg)
 static int test_reparent_swap_race(const struct memcg *root)
 {
 	struct memcg parent = {}, a = {}, b = {}, sibling = {};
-	long swap0, swapped, waits0, waits = -1, dying0, swap = -1, start;
+	long swap0, swapped, waits0, waits = -1, dying0, swap = -1, start, waited;
 	int ret = KSFT_FAIL;
 	char pid_str[16], val[16], c;
 	pid_t pid = -1;
@@ -1044,13 +1040,10 @@ static int test_reparent_swap_race(const struct memcg *root)
 	waitpid(pid, NULL, 0);
 	pid = -1;
 	/* the swap slot caches free entries in batches; allow for a few */
-	for (start = now_ms(); now_ms() - start < 5000; usleep(100000)) {
-		swap = memcg_swap_bytes(&parent);
-		if (swap >= 0 && swap <= swap0 + (1L << 20))
-			break;
-	}
-	ksft_print_msg("task killed: parent swap %ld KiB (%ld KiB before the test)\n",
-		       swap >> 10, swap0 >> 10);
+	poll_until((swap = memcg_swap_bytes(&parent)) >= 0 && swap <= swap0 + (1L << 20),
+		   SETTLE_TIMEOUT_MS, waited);
+	ksft_print_msg("task killed: parent swap %ld KiB (%ld KiB before the test) after %ld ms\n",
+		       swap >> 10, swap0 >> 10, waited);
 	if (swap < 0 || swap > swap0 + (1L << 20)) {
 		ksft_print_msg("B's swap entries stayed charged to the parent: recorded to A's dead id?\n");
 		goto reset;

@@ -6,10 +6,11 @@
  * A task in a child memcg fills page cache, then has the test module
  * (.../memcg_lru_test/reparent, CONFIG_MEMCG_REPARENT_TEST_HOOKS) either
  * isolate some of its folios, as reclaim, compaction or migration would, or
- * lock them on the LRU. The child is removed. While the module holds them,
- * those folios are still the offline memcg's: reparenting could not take
- * them. Once it releases them (put back on the LRU, or unlocked) they must
- * end up with an online memcg within a few seconds, with no memory pressure,
+ * lock them on the LRU. The child is removed. Once reparenting has moved
+ * everything else (polled, up to SETTLE_TIMEOUT_MS), the folios the module
+ * holds are still the offline memcg's: reparenting could not take them.
+ * Once it releases them (put back on the LRU, or unlocked) they must end up
+ * with an online memcg (polled, same deadline), with no memory pressure,
  * and the module's walk of all memcgs must find no page left on an LRU of an
  * offline memcg.
  *
@@ -40,7 +41,6 @@
 
 #define NR_FOLIOS	64
 #define CACHE_SIZE	(8L << 20)
-#define SETTLE_MS	10000
 
 struct deferred_arg {
 	char file[PATH_MAX];
@@ -76,12 +76,24 @@ static long module_offline_pages(void)
 	return mlt_reparent_check(&pages, &memcgs) ? -1 : pages;
 }
 
+/*
+ * Reparenting of the removed child is over: every page it could move has
+ * left the offline memcgs' LRUs; what is left is what the module holds
+ * there (the locked folios; isolated ones are on no LRU).
+ */
+static int reparent_pass_done(int lock, long held)
+{
+	long pages = module_offline_pages();
+
+	return pages >= 0 && pages <= (lock ? held : 0);
+}
+
 static int run_deferred(int v1, int lock)
 {
 	struct deferred_arg da = { .cmd = lock ? "lock 64" : "isolate 64" };
 	struct memcg root, parent, child;
-	long held = -1, offline = -1, pages = -1, start;
-	int ret = KSFT_FAIL, status;
+	long held = -1, offline = -1, pages = -1, waited = 0;
+	int ret = KSFT_FAIL, status, done;
 	pid_t pid;
 
 	if (access(MLT_REPARENT, W_OK) || memcg_root(&root, v1))
@@ -110,26 +122,24 @@ static int run_deferred(int v1, int lock)
 	}
 
 	/* reparenting runs meanwhile, but cannot take what the module holds */
-	sleep(2);
+	done = poll_until(reparent_pass_done(lock, held), SETTLE_TIMEOUT_MS, waited);
 	if (module_held(&held, &offline) || offline != held) {
 		ksft_print_msg("before release: held %ld, offline %ld: expected all offline\n",
 			       held, offline);
 		goto out_drop;
 	}
+	ksft_print_msg("before release: %ld folios held, all offline; %ld pages on offline LRUs after %ld ms%s\n",
+		       held, module_offline_pages(), waited,
+		       done ? "" : " (reparenting did not finish the rest)");
 
 	if (file_write(MLT_REPARENT, "release"))
 		goto out_drop;
-	for (start = now_ms(); now_ms() - start < SETTLE_MS; usleep(100000)) {
-		if (module_held(&held, &offline))
-			goto out_drop;
-		pages = module_offline_pages();
-		if (!offline && !pages)
-			break;
-	}
+	done = poll_until(!module_held(&held, &offline) && !offline &&
+			  !(pages = module_offline_pages()), SETTLE_TIMEOUT_MS, waited);
 	ksft_print_msg("%s %s: %ld folios held, %ld still offline, %ld pages on offline LRUs, after %ld ms\n",
 		       v1 ? "v1" : "v2", lock ? "locked" : "isolated", held, offline, pages,
-		       now_ms() - start);
-	if (!offline && !pages)
+		       waited);
+	if (done)
 		ret = KSFT_PASS;
 
 out_drop:
@@ -185,7 +195,7 @@ static int test_reparent_mlocked_v2(void)
 	struct mlock_arg ma = {};
 	struct memcg root = {}, parent = {}, child = {}, holder = {};
 	char stat[PATH_MAX + 32], cstat[PATH_MAX + 32];
-	long dying = -1, unevictable = -1, start;
+	long dying = -1, unevictable = -1, waited;
 	int ret = KSFT_FAIL;
 	pid_t pid = -1;
 	char c;
@@ -214,14 +224,11 @@ static int test_reparent_mlocked_v2(void)
 
 	snprintf(stat, sizeof(stat), "%s/memory.stat", parent.path);
 	snprintf(cstat, sizeof(cstat), "%s/cgroup.stat", parent.path);
-	for (start = now_ms(); now_ms() - start < SETTLE_MS; usleep(100000)) {
-		dying = file_key_long(cstat, "nr_dying_descendants");
-		if (!dying)
-			break;
-	}
+	poll_until(!(dying = file_key_long(cstat, "nr_dying_descendants")), SETTLE_TIMEOUT_MS,
+		   waited);
 	unevictable = file_key_long(stat, "unevictable");
 	ksft_print_msg("mlocked: nr_dying_descendants %ld after %ld ms, parent unevictable %ld KiB\n",
-		       dying, now_ms() - start, unevictable >> 10);
+		       dying, waited, unevictable >> 10);
 	if (dying) {
 		ksft_print_msg("the child stays dying: its mlocked pages were not moved\n");
 		goto out;
