@@ -110,7 +110,7 @@ static int test_switch_no_oom(int v1)
 	const char *scratch = getenv("SCRATCH") ?: "/tmp";
 	struct memcg root, parent, by[NR_BYSTANDERS], victim;
 	char path[NR_BYSTANDERS][PATH_MAX], name[32];
-	long orig, pressure0, ooms, kills, start, i;
+	long orig, pressure0, ooms, kills, start, waited, i;
 	pid_t rd = 0, hg = 0;
 	int ret = KSFT_FAIL, made = 0;
 
@@ -140,7 +140,11 @@ static int test_switch_no_oom(int v1)
 	pressure0 = memcg_pressure(&victim);
 	rd = memcg_spawn(&victim, reader, NULL);
 	hg = memcg_spawn(&victim, hog, NULL);
-	sleep(2);
+	/* toggle only once the victim is reclaiming */
+	if (!poll_until(memcg_pressure(&victim) > pressure0, SETTLE_TIMEOUT_MS, waited)) {
+		ksft_print_msg("the victim was not under reclaim after %ld ms\n", waited);
+		goto cleanup;
+	}
 
 	start = now_ms();
 	for (i = 0; i < toggles; i++) {
@@ -210,24 +214,26 @@ static int storm_vm(void *arg)
  *   |-- busy0    memory.max 96M: stress-ng --vm 64M + a 128M file reader
  *   `-- busy1    the same
  *
- * LRU_STORM_TOGGLES (default 200) switches back to back.  Afterwards the
- * test module finds every lruvec fully on the LRU the switch says, with
- * lists and counters in agreement, and the keeper's page cache is still
- * there: a switch neither strands nor drops folios.
+ * Once both busy memcgs are reclaiming, LRU_STORM_TOGGLES (default 200)
+ * switches back to back.  Afterwards the test module finds every lruvec
+ * fully on the LRU the switch says, with lists and counters in agreement,
+ * and the keeper's page cache is still there: a switch neither strands nor
+ * drops folios.  On cgroup v2 (memory.max, memory.stat file) and on the v1
+ * memory controller (memory.limit_in_bytes, total_cache).
  */
-static int test_switch_storm(void)
+static int test_switch_storm(int v1)
 {
 	long toggles = getenv_long("LRU_STORM_TOGGLES", 200);
 	const char *scratch = getenv("SCRATCH") ?: "/tmp";
-	struct memcg root, parent, keeper, busy[2];
-	long orig, file0, file1, nr, i, start;
-	char kfile[PATH_MAX], name[32];
+	struct memcg root = {}, parent = {}, keeper = {}, busy[2] = {};
+	long orig, file0, file1, nr, i, start, waited;
+	char kfile[PATH_MAX] = "", name[32];
 	pid_t pids[4] = {};
 	int ret = KSFT_FAIL, made = 0;
 
 	if (access(MLT_CHECK_LRUVECS, R_OK))
 		return KSFT_SKIP;
-	if (memcg_root(&root, 0))
+	if (memcg_root(&root, v1))
 		return KSFT_SKIP;
 	orig = lru_gen_read();
 	if (memcg_create(&parent, &root, "lru_storm") ||
@@ -245,8 +251,13 @@ static int test_switch_storm(void)
 		pids[2 * made] = memcg_spawn(&busy[made], storm_reader, storm_file[made]);
 		pids[2 * made + 1] = memcg_spawn(&busy[made], storm_vm, NULL);
 	}
-	sleep(2);
-	file0 = cg_read_key_long(keeper.path, "memory.stat", "file ");
+	/* the storm starts once both busy memcgs are at their limit */
+	if (!poll_until(memcg_pressure(&busy[0]) > 0 && memcg_pressure(&busy[1]) > 0,
+			SETTLE_TIMEOUT_MS, waited)) {
+		ksft_print_msg("the busy memcgs were not under reclaim after %ld ms\n", waited);
+		goto cleanup;
+	}
+	file0 = memcg_file_bytes(&keeper);
 
 	start = now_ms();
 	for (i = 0; i < toggles; i++) {
@@ -255,13 +266,14 @@ static int test_switch_storm(void)
 			goto cleanup;
 		}
 	}
-	ksft_print_msg("storm: %ld toggles in %ld ms\n", toggles, now_ms() - start);
+	ksft_print_msg("storm %s: %ld toggles in %ld ms\n", v1 ? "v1" : "v2", toggles,
+		       now_ms() - start);
 	for (i = 0; i < 4; i++)
 		kill(pids[i], SIGKILL);
 	nr = mlt_check_lruvecs(toggles % 2 == 0);
-	file1 = cg_read_key_long(keeper.path, "memory.stat", "file ");
-	ksft_print_msg("storm: %ld LRU pages consistent; keeper file %ld -> %ld\n",
-		       nr, file0, file1);
+	file1 = memcg_file_bytes(&keeper);
+	ksft_print_msg("storm %s: %ld LRU pages consistent; keeper file %ld -> %ld\n",
+		       v1 ? "v1" : "v2", nr, file0, file1);
 	if (nr < 0)
 		goto cleanup;
 	if (!values_close(file0, file1, 5))
@@ -280,12 +292,23 @@ cleanup:
 		unlink(storm_file[made]);
 	}
 	memcg_destroy(&keeper);
-	unlink(kfile);
+	if (kfile[0])
+		unlink(kfile);
 	memcg_destroy(&parent);
 	snprintf(name, sizeof(name), "0x%lx", orig);
 	if (lru_gen_write(name))
 		ret = KSFT_FAIL;
 	return ret;
+}
+
+static int test_switch_storm_v2(void)
+{
+	return test_switch_storm(0);
+}
+
+static int test_switch_storm_v1(void)
+{
+	return test_switch_storm(1);
 }
 
 #define WB_DEADLOCK MLT_DIR "/switch_wb_deadlock"
@@ -531,7 +554,8 @@ struct lru_switch_test {
 	T(test_switch_input_spellings),
 	T(test_switch_no_oom_v2),
 	T(test_switch_no_oom_v1),
-	T(test_switch_storm),
+	T(test_switch_storm_v2),
+	T(test_switch_storm_v1),
 	T(test_switch_wb_deadlock_v2),
 	T(test_switch_wb_deadlock_v1),
 	T(test_switch_writeback_load_v1),
