@@ -8,9 +8,11 @@
  * prove that the harness fails a run on any kernel splat.
  *
  * With CONFIG_LRU_GEN_TEST_HOOKS (patch "mm/mglru: test hooks"), the module
- * also checks the MGLRU switch from inside: reading .../check_lruvecs walks
+ * checks the MGLRU switch from inside: reading .../check_lruvecs walks
  * every lruvec and compares its lists with its size counters, and the
- * switch_race case runs reclaim kthreads against a toggling kthread.  On a
+ * switch_race case runs reclaim kthreads against a toggling kthread.  With
+ * CONFIG_MEMCG_REPARENT_TEST_HOOKS, the offline_lru_empty case walks every
+ * memcg and requires that no offline one still has pages on its LRUs.  On a
  * kernel without the hooks (the unpatched base) those cases skip.
  *
  * All files are root-only (0600): the cases reclaim and walk kernel state.
@@ -39,34 +41,6 @@ struct mlt_case {
 };
 
 #define mlt_diag(m, fmt, ...) seq_printf(m, "# " fmt "\n", ##__VA_ARGS__)
-
-static int mlt_memcg_enabled(struct seq_file *m)
-{
-	if (mem_cgroup_disabled()) {
-		mlt_diag(m, "memory controller disabled (cgroup_disable=memory?)");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* The reader's memcg is online and reachable from its mm. */
-static int mlt_current_memcg_online(struct seq_file *m)
-{
-	struct mem_cgroup *memcg;
-	int ret = 0;
-
-	memcg = get_mem_cgroup_from_mm(current->mm);
-	if (!memcg) {
-		mlt_diag(m, "no memcg for current->mm");
-		return -EINVAL;
-	}
-	if (!mem_cgroup_online(memcg)) {
-		mlt_diag(m, "memcg of the reading task is offline");
-		ret = -EINVAL;
-	}
-	css_put(&memcg->css);
-	return ret;
-}
 
 #ifdef CONFIG_LRU_GEN_TEST_HOOKS
 #include <linux/lru_gen_test.h>
@@ -521,6 +495,31 @@ static const struct file_operations mlt_reparent_fops = {
 	.release = single_release,
 };
 
+#define MLT_OFFLINE_WAIT_MS	30000
+
+/*
+ * Every offline memcg has an empty LRU: reparenting moved its folios.  Run
+ * after the selftests (run-tests reads the results last), this covers the
+ * hundreds of memcgs they removed with page cache, tmpfs, anon memory and
+ * swap.  A folio isolated at the rmdir is moved when it is put back, so the
+ * walk is repeated for up to MLT_OFFLINE_WAIT_MS until the count is 0.  A
+ * folio the reparent file still holds locked fails it (see .../reparent).
+ */
+static int mlt_offline_lru_empty(struct seq_file *m)
+{
+	unsigned long pages, memcgs, waited;
+
+	for (waited = 0;; waited += 100) {
+		pages = memcg_reparent_test_offline(&memcgs);
+		if (!pages || waited >= MLT_OFFLINE_WAIT_MS)
+			break;
+		msleep(100);
+	}
+	mlt_diag(m, "offline memcgs %lu, pages on their LRUs %lu, after %lu ms",
+		 memcgs, pages, waited);
+	return pages ? -EBUSY : 0;
+}
+
 /* "offline_lru_pages N offline_memcgs M": what offline memcgs still hold */
 static int mlt_reparent_check_show(struct seq_file *m, void *v)
 {
@@ -585,13 +584,18 @@ static const struct file_operations mlt_swap_delay_fops = {
 	.release = single_release,
 };
 #endif /* MEMCG_REPARENT_TEST_SWAP_DELAY */
+#else
+static int mlt_offline_lru_empty(struct seq_file *m)
+{
+	mlt_diag(m, "needs CONFIG_MEMCG_REPARENT_TEST_HOOKS");
+	return -EOPNOTSUPP;
+}
 #endif /* CONFIG_MEMCG_REPARENT_TEST_HOOKS */
 
 static const struct mlt_case mlt_cases[] = {
-	{ "memcg_enabled", mlt_memcg_enabled },
-	{ "current_memcg_online", mlt_current_memcg_online },
 	{ "lruvecs_consistent", mlt_lruvecs_consistent },
 	{ "switch_race", mlt_switch_race },
+	{ "offline_lru_empty", mlt_offline_lru_empty },
 };
 
 /* Serializes runs: cases may change global state (e.g. the LRU switch). */
