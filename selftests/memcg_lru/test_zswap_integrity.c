@@ -367,7 +367,7 @@ static int run_zpool(const char *zpool)
 {
 	long lru_gen = access(LRU_GEN_ENABLED, W_OK) ? -1 : lru_gen_read(), r, t = now_ms();
 	long wb0 = zswap_counter("written_back_pages"), wb, zswpwb = -1;
-	long nr_rounds = selftest ? 1 : rounds;
+	long nr_rounds = selftest ? 1 : rounds, done;
 	int ret = KSFT_FAIL;
 	struct totals s0, s1;
 	pthread_t churn;
@@ -385,6 +385,7 @@ static int run_zpool(const char *zpool)
 	for (r = 0; r < nr_rounds; r++)
 		if (run_round(r))
 			break;
+	done = r < nr_rounds ? r + 1 : r;	/* rounds that checked pages */
 	if (!selftest) {
 		churn_stop = 1;
 		pthread_join(churn, NULL);
@@ -398,7 +399,7 @@ static int run_zpool(const char *zpool)
 	if (s0.zswpwb >= 0 && s1.zswpwb >= 0)
 		zswpwb = s1.zswpwb - s0.zswpwb;
 	ksft_print_msg("workers: %ld pages checked in each of %ld rounds; writeback: workers' zswpwb %s%ld, written_back_pages +%ld\n",
-		       nr_workers * (worker_mb << 20) / (long)ZS_PAGE, r, zswpwb < 0 ? "(none) " : "+",
+		       nr_workers * (worker_mb << 20) / (long)ZS_PAGE, done, zswpwb < 0 ? "(none) " : "+",
 		       zswpwb < 0 ? 0 : zswpwb, wb);
 	if (selftest)
 		goto cleanup;	/* the case's verdict is taken from the mismatches */
