@@ -55,7 +55,8 @@ results() {
 
 # readme_rows README: "TOKENS<TAB>ON THE BASE" for each row of the "What is
 # tested" table; TOKENS are the identifiers in backquotes of its "where"
-# column, "x_v2/v1" standing for x_v2 and x_v1.
+# column, "x_v2/v1" standing for x_v2 and x_v1, and a blank inside one
+# (`case zpool`, a row about one zpool's case) written as "+".
 readme_rows() {
 	awk -F'|' '
 		/^## / { on = ($0 ~ /^## What is tested/); next }
@@ -71,6 +72,7 @@ readme_rows() {
 					toks = toks " " stem substr(t, RSTART + 1, 2) " " stem substr(t, RSTART + 4, 2)
 				} else {
 					sub(/.*\//, "", t)	# selftests/memcg_lru/test_basics
+					gsub(/ /, "+", t)	# `zswap_integrity zsmalloc`
 					toks = toks " " t
 				}
 			}
@@ -80,7 +82,7 @@ readme_rows() {
 
 # table DIR [README]
 table() {
-	local dir=$1 readme=${2:-$ROOT/README.md} kind sfx st name fig bin case_ row
+	local dir=$1 readme=${2:-$ROOT/README.md} kind sfx st name fig bin case_ full row
 	local toks base want got flags=() names=()
 	local -A res fig_ seen rows_case=() rows_bin=()
 
@@ -96,10 +98,13 @@ table() {
 	done
 
 	# README rows by case name, and by binary for rows naming no case.
+	# "test_zswap_usage zbud": the case is its first word; a row may also
+	# name the whole "test_zswap_usage+zbud", which wins.
 	local -A is_case=()
 	for name in "${names[@]}"; do
 		case_=${name##*: }
-		is_case[${case_%% *}]=1	# "test_zswap_usage zbud": the case is its first word
+		is_case[${case_%% *}]=1
+		is_case[${case_// /+}]=1
 	done
 	if [ -f "$readme" ]; then
 		while IFS=$'\t' read -r toks base; do
@@ -120,10 +125,11 @@ table() {
 	for name in "${names[@]}"; do
 		row=${name#v1: }
 		bin=${row%%: *}
-		case_=${row##*: }
-		case_=${case_%% *}
+		full=${row##*: }
+		full=${full// /+}
+		case_=${full%%+*}
 		got=${res[base,$name]:--}
-		want=${rows_case[$case_]:-${rows_bin[$bin]:-}}
+		want=${rows_case[$full]:-${rows_case[$case_]:-${rows_bin[$bin]:-}}}
 		want=$(printf '%s' "$want" | head -n 1)
 		local flag=
 		case $want:$got in
