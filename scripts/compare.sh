@@ -10,6 +10,9 @@
 # and the exit status is then 1.
 #
 #   compare.sh                       build, boot four times, print the table
+#                                    (SELFTESTS and the selftests' knobs,
+#                                    LRU_*, REPARENT_*, ZSWAP_*, pass into
+#                                    the guests as with make test)
 #   compare.sh --table DIR [README]  only the table, from the results in DIR
 #                                    (base.results, patched.results and the
 #                                    -v1 ones; harness-selftest uses this)
@@ -179,6 +182,8 @@ for kind in base patched; do
 done
 
 rm -f "$out"/*.results "$out"/*.status
+genv=$(guest_env)
+[ -z "$genv" ] || log "compare: knobs passed into the guests: $genv"
 for kind in base patched; do
 	b=0; [ $kind = base ] && b=1
 	for sfx in "" -v1; do
@@ -187,7 +192,7 @@ for kind in base patched; do
 		log "compare: selftests on the $kind kernel${sfx:+ (cgroup v1)}"
 		BASE=$b VM_APPEND="${VM_APPEND:-} $append" VM_TIMEOUT=${VM_TIMEOUT:-2400} \
 			VM_STREAM_PREFIX="# $kind$sfx: " \
-			"$S/vm.sh" -n "compare$sfx" -c "run-tests selftests"
+			"$S/vm.sh" -n "compare$sfx" -c "${genv}run-tests selftests"
 		rc=$?
 		d=$LOGS/compare$sfx-$kind-$PROFILE
 		cp "$d/results.log" "$out/$kind$sfx.results" 2>/dev/null

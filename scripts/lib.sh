@@ -93,6 +93,17 @@ build_dir() {
 	mv "$dir.tmp" "$dir"
 }
 
+# The selftests' knobs set on the host (SELFTESTS, SELFTEST_TIMEOUT, LRU_*,
+# REPARENT_*, ZSWAP_*), as shell assignments for a guest command line
+# (make test and make compare).
+guest_env() {
+	local kv
+	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+)=' |
+	while IFS= read -r kv; do
+		printf "export %s='%s'; " "${kv%%=*}" "$(printf '%s' "${kv#*=}" | sed "s/'/'\\\\''/g")"
+	done
+}
+
 # Print (or, with DRY_RUN=1, only print) a command, then run it.
 run() {
 	if [ "${DRY_RUN:-0}" = 1 ]; then

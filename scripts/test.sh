@@ -30,15 +30,6 @@ finish() {
 	exit
 }
 
-# The selftests' knobs set on the host, as shell assignments for the guest.
-guest_env() {
-	local kv
-	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+)=' |
-	while IFS= read -r kv; do
-		printf "export %s='%s'; " "${kv%%=*}" "$(printf '%s' "${kv#*=}" | sed "s/'/'\\\\''/g")"
-	done
-}
-
 echo "TAP version 13"
 echo "# memcg-lru on Linux $BASE_VERSION (series tested on $TESTED_VERSION), profile $PROFILE"
 step "host packages" "$S/deps.sh" || finish
