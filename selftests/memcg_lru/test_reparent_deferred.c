@@ -77,14 +77,21 @@ static long module_offline_pages(void)
 }
 
 /*
- * Reparenting of the removed child is over: every page it could move has
- * left the offline memcgs' LRUs; what is left is what the module holds
- * there (the locked folios; isolated ones are on no LRU).
+ * The child has gone offline (rmdir returns before that: css offlining is
+ * asynchronous), all the folios the module holds are an offline memcg's,
+ * and reparenting of it is over: every page it could move has left the
+ * offline memcgs' LRUs; what is left is what the module holds there (the
+ * locked folios; isolated ones are on no LRU). Until the child is offline,
+ * nothing is on an offline LRU at all, so the page count alone would be
+ * true at once.
  */
 static int reparent_pass_done(int lock, long held)
 {
-	long pages = module_offline_pages();
+	long pages, now_held, offline;
 
+	if (module_held(&now_held, &offline) || offline != held)
+		return 0;
+	pages = module_offline_pages();
 	return pages >= 0 && pages <= (lock ? held : 0);
 }
 
@@ -131,6 +138,9 @@ static int run_deferred(int v1, int lock)
 	ksft_print_msg("before release: %ld folios held, all offline; %ld pages on offline LRUs after %ld ms%s\n",
 		       held, module_offline_pages(), waited,
 		       done ? "" : " (reparenting did not finish the rest)");
+	/* what the module holds must not keep anything else from moving */
+	if (!done)
+		goto out_drop;
 
 	if (file_write(MLT_REPARENT, "release"))
 		goto out_drop;
