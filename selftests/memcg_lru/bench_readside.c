@@ -220,7 +220,12 @@ static void empty_path(char *path, size_t size, long i)
 	snprintf(path, size, "%s/bench_readside.e%ld", scratch, i);
 }
 
-/* Charge each memcg's file to it again (read from disk), untimed. */
+/*
+ * Give each memcg a new file of the same size, untimed. A new file, not the
+ * old one read back: pages read back are refaults, and whether a refault
+ * activates a page depends on timing, which made the time of a rep jump
+ * between two values from one boot to the next (about 840 and 925 ms).
+ */
 static int refill_empty(const struct memcg *cgs, long n)
 {
 	char path[PATH_MAX];
@@ -228,11 +233,9 @@ static int refill_empty(const struct memcg *cgs, long n)
 
 	for (i = 0; i < n; i++) {
 		empty_path(path, sizeof(path), i);
-		if (enter(&cgs[i]) || file_read_all(path))
+		if (unlink(path) || fill_clean(&cgs[i], path, EMPTY_FILE_KB << 10))
 			return -1;
 	}
-	if (leave())
-		return -1;
 	sync();
 	return 0;
 }
@@ -259,9 +262,8 @@ static int bench_reclaim_empty(const struct memcg *top, long n, long reps)
 		}
 	}
 	/*
-	 * Rep 0 is untimed: it evicts the pages as written, so that every
-	 * timed rep starts from the same state, pages read back in after
-	 * reclaim (refaults).  Less than 64M is there: -EAGAIN is expected.
+	 * Rep 0 is untimed; every rep starts from the same state: the pages
+	 * of files written anew.  Less than 64M is there: -EAGAIN is expected.
 	 */
 	for (i = 0; i <= reps; i++) {
 		if (i && refill_empty(cgs, n))

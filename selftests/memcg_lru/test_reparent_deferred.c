@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -223,6 +224,8 @@ static int test_reparent_mlocked_v2(void)
 	if (pipe(ma.ready))
 		goto out;
 	pid = memcg_spawn(&child, mlock_and_move, &ma);
+	/* the task's end: if it fails, the read below sees end of file */
+	close(ma.ready[1]);
 	if (pid < 0 || read(ma.ready[0], &c, 1) != 1) {
 		ksft_print_msg("the mlocking task failed\n");
 		goto out;
@@ -304,6 +307,334 @@ static int test_reparent_module_rejects(void)
 	return KSFT_PASS;
 }
 
+/*
+ * A memcg whose folios never move (pinned for good) must not cost work for
+ * ever: after a bounded number of retries the work gives up (counted as
+ * memcg_reparent_stalled) and is not run again until one of the folios comes
+ * back to an LRU. Reclaim of the ancestor isolates and puts them back, and
+ * then the memcg dies. Before the bound, the work ran every 10 s for as long
+ * as the folios stayed locked.
+ */
+#define QUIET_MS	12000
+
+static int test_reparent_pinned_v2(void)
+{
+	struct deferred_arg da = { .cmd = "lock 64" };
+	struct memcg root = {}, parent = {}, child = {};
+	long held = -1, offline = -1, stalled, deferred, waited, dying = -1, pages = -1;
+	int ret = KSFT_FAIL, status;
+	pid_t pid;
+
+	if (access(MLT_REPARENT, W_OK) || memcg_root(&root, 0))
+		return KSFT_SKIP;
+	if (memcg_create(&parent, &root, "reparent_pinned"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child"))
+		goto out_parent;
+
+	snprintf(da.file, sizeof(da.file), "%s/reparent_pinned.%d",
+		 getenv("SCRATCH") ?: "/tmp", getpid());
+	pid = memcg_spawn(&child, populate_and_take, &da);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("populating task failed (status %d)\n", status);
+		goto out_child;
+	}
+	if (module_held(&held, &offline) || held <= 0) {
+		ksft_print_msg("the module holds no folios of the child\n");
+		goto out_drop;
+	}
+
+	/* the parent's counters: other memcgs' work must not disturb the case */
+	stalled = memcg_counter(&parent, "memcg_reparent_stalled");
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out_drop;
+	}
+
+	/* the work retries while the module holds the folios, then gives up */
+	if (stalled < 0 ||
+	    !poll_until(memcg_counter(&parent, "memcg_reparent_stalled") > stalled, 30000,
+			waited)) {
+		ksft_print_msg("the work did not give up within 30 s (memcg_reparent_stalled %ld, memcg_reparent_deferred %ld)\n",
+			       stalled, memcg_counter(&parent, "memcg_reparent_deferred"));
+		goto out_drop;
+	}
+	ksft_print_msg("gave up %ld ms after the rmdir\n", waited);
+
+	/* longer than the longest backoff before the bound (10 s) */
+	deferred = memcg_counter(&parent, "memcg_reparent_deferred");
+	usleep(QUIET_MS * 1000);
+	if (memcg_counter(&parent, "memcg_reparent_deferred") != deferred) {
+		ksft_print_msg("the work ran %ld more times in %d ms after giving up\n",
+			       memcg_counter(&parent, "memcg_reparent_deferred") - deferred,
+			       QUIET_MS);
+		goto out_drop;
+	}
+	if (module_held(&held, &offline) || offline != held) {
+		ksft_print_msg("held %ld, offline %ld: expected all offline\n", held, offline);
+		goto out_drop;
+	}
+
+	/* the pin ends; reclaim of the ancestor puts the folios back: a kick */
+	if (file_write(MLT_REPARENT, "release"))
+		goto out_drop;
+	/* EAGAIN when less than asked for was reclaimed: fine here */
+	poll_until((cg_write(parent.path, "memory.reclaim", "8M"),
+		    dying = memcg_nr_dying(&parent), pages = module_offline_pages(),
+		    !dying && !pages), SETTLE_TIMEOUT_MS, waited);
+	ksft_print_msg("after release and reclaim: %ld dying, %ld pages on offline LRUs (%ld ms)\n",
+		       dying, pages, waited);
+	if (!dying && !pages)
+		ret = KSFT_PASS;
+
+out_drop:
+	file_write(MLT_REPARENT, "drop");
+	unlink(da.file);
+out_child:
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+out_parent:
+	memcg_destroy(&parent);
+	return ret;
+}
+
+/*
+ * Two NUMA nodes (make test boots the cgroup v1 guest with numa=fake=2):
+ * a task of the child puts page cache and mlocked pages on each node, then
+ * moves to a sibling keeping the mlocks. After rmdir, the child must die,
+ * and the parent's memory.numa_stat must hold the pages on both nodes: the
+ * work reparents every node's lruvec and walks every node's page frames.
+ */
+#define NODE_FILE_SIZE	(8L << 20)
+#define NODE_MLOCK_SIZE	(4L << 20)
+
+struct nodes_arg {
+	char file[2][PATH_MAX], locked[2][PATH_MAX];
+	char holder_procs[PATH_MAX];
+	int ready[2];
+};
+
+static int bind_node(int node)
+{
+	unsigned long mask = 1UL << node;
+
+	return syscall(SYS_set_mempolicy, 2 /* MPOL_BIND */, &mask, 64) ? -1 : 0;
+}
+
+static int fill_nodes_and_move(void *arg)
+{
+	struct nodes_arg *na = arg;
+	char pid[32];
+	int node, fd;
+	void *p;
+
+	for (node = 0; node < 2; node++) {
+		if (bind_node(node) || file_fill(na->file[node], NODE_FILE_SIZE) ||
+		    file_fill(na->locked[node], NODE_MLOCK_SIZE))
+			return 1 + node;
+		fd = open(na->locked[node], O_RDONLY);
+		p = fd < 0 ? MAP_FAILED :
+		    mmap(NULL, NODE_MLOCK_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED || mlock(p, NODE_MLOCK_SIZE))
+			return 3 + node;
+	}
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (file_write(na->holder_procs, pid) || write(na->ready[1], "r", 1) != 1)
+		return 5;
+	pause();
+	return 0;
+}
+
+/* pages of the "key=" line of a v1 memory.numa_stat on node: or -1 */
+static long numa_stat_v1(const struct memcg *cg, const char *key, int node)
+{
+	char path[PATH_MAX + 32], buf[4096], want[64], *line, *n;
+
+	snprintf(path, sizeof(path), "%s/memory.numa_stat", cg->path);
+	if (file_read(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	snprintf(want, sizeof(want), "%s=", key);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		snprintf(want, sizeof(want), " N%d=", node);
+		n = strstr(line, want);
+		return n ? atol(n + strlen(want)) : -1;
+	}
+	return -1;
+}
+
+static int test_reparent_two_nodes_v1(void)
+{
+	struct nodes_arg na = {};
+	struct memcg root = {}, parent = {}, child = {}, holder = {};
+	long base, dying = -1, waited, file[2], unev[2];
+	int ret = KSFT_FAIL, node;
+	pid_t pid = -1;
+	char c;
+
+	if (access("/sys/devices/system/node/node1", F_OK)) {
+		ksft_print_msg("one NUMA node: boot with numa=fake=2\n");
+		return KSFT_SKIP;
+	}
+	if (memcg_root(&root, 1))
+		return KSFT_SKIP;
+	base = memcg_dying_baseline(&root);
+	if (memcg_create(&parent, &root, "reparent_nodes"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child") || memcg_create(&holder, &parent, "holder"))
+		goto out;
+
+	for (node = 0; node < 2; node++) {
+		snprintf(na.file[node], PATH_MAX, "%s/reparent_nodes.%d.file%d",
+			 getenv("SCRATCH") ?: "/tmp", getpid(), node);
+		snprintf(na.locked[node], PATH_MAX, "%s/reparent_nodes.%d.locked%d",
+			 getenv("SCRATCH") ?: "/tmp", getpid(), node);
+	}
+	snprintf(na.holder_procs, sizeof(na.holder_procs), "%s/cgroup.procs", holder.path);
+	if (pipe(na.ready))
+		goto out;
+	pid = memcg_spawn(&child, fill_nodes_and_move, &na);
+	close(na.ready[1]);
+	if (pid < 0 || read(na.ready[0], &c, 1) != 1) {
+		ksft_print_msg("the task could not fill both nodes\n");
+		goto out;
+	}
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out;
+	}
+	dying = memcg_wait_dying(&root, base, SETTLE_TIMEOUT_MS, &waited);
+	for (node = 0; node < 2; node++) {
+		file[node] = numa_stat_v1(&parent, "file", node);
+		unev[node] = numa_stat_v1(&parent, "unevictable", node);
+	}
+	ksft_print_msg("two nodes: %ld dying after %ld ms; parent file N0=%ld N1=%ld, unevictable N0=%ld N1=%ld pages\n",
+		       dying - base, waited, file[0], file[1], unev[0], unev[1]);
+	if (dying > base) {
+		ksft_print_msg("the child stays dying\n");
+		goto out;
+	}
+	for (node = 0; node < 2; node++) {
+		if (file[node] < NODE_FILE_SIZE / 4096 * 3 / 4 ||
+		    unev[node] < NODE_MLOCK_SIZE / 4096) {
+			ksft_print_msg("node %d: the parent does not hold the child's pages\n", node);
+			goto out;
+		}
+	}
+	ret = KSFT_PASS;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	for (node = 0; node < 2; node++) {
+		unlink(na.file[node]);
+		unlink(na.locked[node]);
+	}
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+	memcg_destroy(&holder);
+	memcg_destroy(&parent);
+	return ret;
+}
+
+/*
+ * Busy folios at the head of a list must not keep the rest of the list from
+ * moving. A task of the child has the module lock 64 of its folios (the head
+ * of its first list: its own anon memory) and moves to a sibling, keeping its
+ * memory; after rmdir, everything but the 64 must leave the offline memcg.
+ * Reparenting used to end a list at the first batch that found 16 busy
+ * folios and nothing to take.
+ */
+struct busy_arg {
+	struct deferred_arg da;
+	char holder_procs[PATH_MAX];
+	int ready[2];
+};
+
+static int populate_take_and_stay(void *arg)
+{
+	struct busy_arg *ba = arg;
+	static char mine[4L << 20];
+	char pid[32];
+
+	/* anon memory of its own, behind the folios the module locks */
+	memset(mine, 1, sizeof(mine));
+	if (populate_and_take(&ba->da))
+		return 1;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (file_write(ba->holder_procs, pid) || write(ba->ready[1], "r", 1) != 1)
+		return 2;
+	pause();
+	return mine[0] == 1 ? 0 : 3;
+}
+
+static int test_reparent_busy_head_v2(void)
+{
+	struct busy_arg ba = { .da.cmd = "lock 64" };
+	struct memcg root = {}, parent = {}, child = {}, holder = {};
+	long held = -1, offline = -1, pages = -1, waited;
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char c;
+
+	if (access(MLT_REPARENT, W_OK) || memcg_root(&root, 0))
+		return KSFT_SKIP;
+	if (memcg_create(&parent, &root, "reparent_busy"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child") || memcg_create(&holder, &parent, "holder"))
+		goto out;
+	snprintf(ba.da.file, sizeof(ba.da.file), "%s/reparent_busy.%d",
+		 getenv("SCRATCH") ?: "/tmp", getpid());
+	snprintf(ba.holder_procs, sizeof(ba.holder_procs), "%s/cgroup.procs", holder.path);
+	if (pipe(ba.ready))
+		goto out;
+	pid = memcg_spawn(&child, populate_take_and_stay, &ba);
+	close(ba.ready[1]);
+	if (pid < 0 || read(ba.ready[0], &c, 1) != 1) {
+		ksft_print_msg("the task of the child could not set up\n");
+		goto out_drop;
+	}
+	if (module_held(&held, &offline) || held <= 0) {
+		ksft_print_msg("the module holds no folios of the child\n");
+		goto out_drop;
+	}
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out_drop;
+	}
+	/* while the module holds them: all of the child's pages but those */
+	poll_until(reparent_pass_done(1, held), SETTLE_TIMEOUT_MS, waited);
+	pages = module_offline_pages();
+	module_held(&held, &offline);
+	ksft_print_msg("%ld folios locked at the head, %ld of them offline; %ld pages left on offline LRUs after %ld ms\n",
+		       held, offline, pages, waited);
+	if (offline != held) {
+		ksft_print_msg("the child did not go offline\n");
+		goto out_drop;
+	}
+	if (pages < 0 || pages > held) {
+		ksft_print_msg("the folios behind the locked ones did not move\n");
+		goto out_drop;
+	}
+	ret = KSFT_PASS;
+out_drop:
+	file_write(MLT_REPARENT, "drop");
+	unlink(ba.da.file);
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+	memcg_destroy(&holder);
+	memcg_destroy(&parent);
+	return ret;
+}
+
 #define T(x) { x, #x }
 struct reparent_test {
 	int (*fn)(void);
@@ -315,6 +646,9 @@ struct reparent_test {
 	T(test_reparent_locked_v2),
 	T(test_reparent_isolated_v1),
 	T(test_reparent_locked_v1),
+	T(test_reparent_pinned_v2),
+	T(test_reparent_busy_head_v2),
+	T(test_reparent_two_nodes_v1),
 };
 #undef T
 
