@@ -695,6 +695,12 @@ static int run_stats_case(int (*fn)(void *), const char *name, const char *key,
 	poll_until((after = memcg_stat(&parent, NULL, key)) == 0, 10000, waited);
 	ksft_print_msg("%s: child's %s %ld KiB; %ld folios reparented; parent's %ld KiB after the reparenting, %ld KiB once let go (%ld ms)\n",
 		       name, key, before >> 10, folios, moved >> 10, after >> 10, waited);
+	/* the parent's local statistic got what the child's had, not more or less */
+	if (labs(moved - before) > (before / 20 > 256 * 1024 ? before / 20 : 256 * 1024)) {
+		ksft_print_msg("the parent got %ld KiB of %s, the child had %ld KiB\n",
+			       moved >> 10, key, before >> 10);
+		goto out;
+	}
 	if (folios < min_folios) {
 		ksft_print_msg("nothing reached the parent: the case proves nothing\n");
 		goto out;
