@@ -145,17 +145,22 @@ static int wait_settled(const struct memcg *parent, long dying0, long ncg0)
 /* The test module's view, when it is loaded; 0 if it finds nothing wrong. */
 static int module_checks(void)
 {
-	long pages, memcgs, nr;
-	int err;
+	long pages = -1, memcgs = -1, nr, waited;
+	int err = 0;
 
-	err = mlt_reparent_check(&pages, &memcgs);
+	/*
+	 * The walk covers every offline memcg, an earlier test's too, and the
+	 * reparenting work retries with a backoff of up to 10 s: poll.
+	 */
+	poll_until((err = mlt_reparent_check(&pages, &memcgs)) || !pages, SETTLE_TIMEOUT_MS,
+		   waited);
 	if (err && err != -ENOENT)
 		return -1;
 	if (err)
 		ksft_print_msg("no %s: that part skipped\n", MLT_REPARENT_CHECK);
 	else
-		ksft_print_msg("module: offline_lru_pages %ld offline_memcgs %ld\n",
-			       pages, memcgs);
+		ksft_print_msg("module: offline_lru_pages %ld offline_memcgs %ld after %ld ms\n",
+			       pages, memcgs, waited);
 	if (!err && pages) {
 		ksft_print_msg("pages left on the LRUs of offline memcgs\n");
 		return -1;
