@@ -673,14 +673,18 @@ static int test_reparent_recharge(const struct memcg *root)
 		goto cleanup;
 	}
 
+	/*
+	 * Off from the start: with the sysctl at 1 the offline queues the
+	 * sibling's mapped folios for recharging, and the worker may still be
+	 * at it when the watch below begins.
+	 */
+	if (file_write(RECHARGE_SYSCTL, "0"))
+		goto cleanup;
 	if (scene_setup(&s, root, "reparent_recharge") || scene_reparent(&s)) {
 		ksft_print_msg("recharging needs the basic scene reparented first\n");
 		goto cleanup;
 	}
 	touched = (file_mb[F_CACHE] + file_mb[F_TMPFS] + file_mb[F_SHARED]) << 20;
-
-	if (file_write(RECHARGE_SYSCTL, "0"))
-		goto cleanup;
 	par0 = memcg_usage(&s.parent);
 	growth = sibling_watch_off(&s, touched / 10, wait_s() * 1000, &recharged, &watched);
 	ksft_print_msg("memcg_recharge=0: sibling grew %ld KiB touching %ld KiB %d times, memcg_recharge +%ld, in %ld ms\n",
