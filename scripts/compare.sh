@@ -62,6 +62,8 @@ results() {
 # (`case zpool`, a row about one zpool's case) written as "+".
 readme_rows() {
 	awk -F'|' '
+		/^```/ { fence = !fence; next }
+		fence { next }
 		/^## / { on = ($0 ~ /^## What is tested/); next }
 		on && NF >= 5 && $2 !~ /^ *(area|---)/ {
 			where = $3; base = $4
