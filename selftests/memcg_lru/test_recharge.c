@@ -684,7 +684,9 @@ static int run_stats_case(int (*fn)(void *), const char *name, const char *key,
 		ksft_print_msg("the child stays dying: not reparented\n");
 		goto out;
 	}
-	moved = memcg_stat(&parent, NULL, key);
+	/* v1's local statistics are flushed every 2 s: poll up to 10 s */
+	poll_until(labs((moved = memcg_stat(&parent, NULL, key)) - before) <=
+		   (before / 20 > 256 * 1024 ? before / 20 : 256 * 1024), 10000, waited);
 	folios = reparent0 < 0 ? 0 : proc_vmstat("memcg_reparent") - reparent0;
 	if (write(go[1], &c, 1) != 1 || !pid_exited_ok(pid)) {
 		ksft_print_msg("the task of the child failed\n");
