@@ -1174,3 +1174,35 @@ int zs_memcg_create(const char *parent, const char *name, char *path, size_t siz
 		return -errno;
 	return 0;
 }
+
+/*
+ * Read path one page at a time. filemap_read() marks only the first folio
+ * of each batch it copies from as accessed, and recharging goes by
+ * folio_mark_accessed(): big reads would touch only some of the pages.
+ */
+int file_read_pages(const char *path)
+{
+	char buf[4096];
+	ssize_t len;
+	off_t off;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	for (off = 0; (len = pread(fd, buf, sizeof(buf), off)) > 0; off += len)
+		;
+	close(fd);
+	return len < 0 ? -1 : 0;
+}
+
+/* write path back: dirty page cache is neither recharged nor easily reclaimed */
+int file_sync(const char *path)
+{
+	int fd = open(path, O_RDONLY), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = fsync(fd);
+	close(fd);
+	return ret;
+}

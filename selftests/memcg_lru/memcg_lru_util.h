@@ -67,6 +67,13 @@ int file_fill(const char *path, size_t size);
 int file_drop_cache(const char *path);
 /* Read path to the end; 0 or -errno. */
 int file_read_all(const char *path);
+/*
+ * Read path one page at a time: filemap_read() marks only the first folio
+ * of each batch it copies from as accessed, so big reads touch only some.
+ */
+int file_read_pages(const char *path);
+/* fsync() path: its dirty page cache written back; 0 or -1. */
+int file_sync(const char *path);
 
 /* Milliseconds since an arbitrary point. */
 long now_ms(void);

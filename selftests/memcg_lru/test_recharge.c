@@ -100,38 +100,6 @@ struct files {
 };
 
 /*
- * Read path one page at a time. filemap_read() marks only the first folio
- * of each batch it copies from as accessed, and recharging goes by
- * folio_mark_accessed(): big reads would touch only some of the pages.
- */
-static int read_each_page(const char *path)
-{
-	char buf[PAGE];
-	ssize_t len;
-	off_t off;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	for (off = 0; (len = pread(fd, buf, sizeof(buf), off)) > 0; off += len)
-		;
-	close(fd);
-	return len < 0 ? -1 : 0;
-}
-
-/* write path back: dirty page cache is neither recharged nor easily reclaimed */
-static int file_sync(const char *path)
-{
-	int fd = open(path, O_RDONLY), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = fsync(fd);
-	close(fd);
-	return ret;
-}
-
-/*
  * In the child: write the files, write them back and read them, so that all
  * is cached and clean. Dirty page cache would not be recharged (it counts in
  * a writeback domain), and a memcg at its limit with it cannot reclaim it
@@ -171,8 +139,8 @@ static int task_loop(const struct files *f, int cmd, int ack)
 			int pass;
 
 			for (pass = 0; pass < 2; pass++)
-				if ((f->tmpfs && read_each_page(f->tmpfs)) ||
-				    read_each_page(f->cache))
+				if ((f->tmpfs && file_read_pages(f->tmpfs)) ||
+				    file_read_pages(f->cache))
 					ok = 1;
 		} else if (c == 'a') {
 			long size = 8 * MIB;
@@ -436,7 +404,7 @@ static int storm_owner(void *arg)
 		if (cg_write(s->sib.path, "cgroup.procs", me))
 			_exit(15);
 		for (start = now_ms(); now_ms() - start < s->seconds * 1000;)
-			if (read_each_page(s->cache))
+			if (file_read_pages(s->cache))
 				_exit(16);
 		_exit(0);
 	}
@@ -467,7 +435,7 @@ static int bystander(void *arg)
 			usleep(20000);
 			continue;
 		}
-		if (read_each_page(b->path))
+		if (file_read_pages(b->path))
 			return 1;
 		if (now_ms() - t > worst)
 			worst = now_ms() - t;

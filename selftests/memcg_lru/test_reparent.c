@@ -533,13 +533,12 @@ cleanup:
 static int touch_files(void *arg)
 {
 	struct scene *s = arg;
-	int i, fd;
+	int i;
 
 	for (i = F_CACHE; i <= F_SHARED; i++) {
 		if (file_touch_dirty(s->path[i]))
 			return 1;
-		fd = open(s->path[i], O_RDONLY);
-		if (fd < 0 || fsync(fd) || close(fd) || file_read_all(s->path[i]))
+		if (file_sync(s->path[i]) || file_read_all(s->path[i]))
 			return 2;
 	}
 	return 0;
