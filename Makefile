@@ -4,7 +4,7 @@
 # through the environment and are listed in README.md ("Settings").
 
 S := scripts
-export CMD SCRIPT BASE PROFILE VM_MEM VM_CPUS VM_ICOUNT VM_APPEND SCRATCH_SIZE \
+export CMD SCRIPT BASE PROFILE VM_MEM VM_CPUS VM_ICOUNT VM_APPEND SCRATCH_SIZE SLOW_BPS \
 	SWAP_SIZE VM_TIMEOUT KVM DRY_RUN JOBS TEST_GROUPS SELFTESTS SELFTEST_TIMEOUT
 
 .PHONY: help deps base apply build kernel module selftests initramfs vm run \

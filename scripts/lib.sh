@@ -9,6 +9,7 @@
 #   VM_CPUS=      guest CPUs, qemu -smp (default 2)
 #   SCRATCH_SIZE= size of the scratch ext4 disk (default 2G)
 #   SWAP_SIZE=    size of the swap disk (default 1G)
+#   SLOW_BPS=     write rate of the slow ext4 disk, bytes/s (default 262144)
 #   VM_TIMEOUT=   seconds before a guest is killed (default 1800)
 #   KVM=1         use KVM instead of TCG (only when /dev/kvm works)
 #   VM_ICOUNT=1   deterministic guest clock (qemu -icount), one CPU

@@ -32,6 +32,7 @@ VM_MEM=${VM_MEM:-3G}        # qemu -m
 VM_CPUS=${VM_CPUS:-2}       # qemu -smp
 SCRATCH_SIZE=${SCRATCH_SIZE:-2G}
 SWAP_SIZE=${SWAP_SIZE:-1G}
+SLOW_BPS=${SLOW_BPS:-262144}
 VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_APPEND=${VM_APPEND:-}    # extra kernel command line
 VM_ICOUNT=${VM_ICOUNT:-0}   # 1: deterministic instruction-count clock, 1 CPU
@@ -68,10 +69,15 @@ prepare() {
 	fi
 
 	# Fresh disks every boot: no state leaks from one run into the next.
-	truncate -s 0 "$dir/scratch.img" "$dir/swap.img"
+	truncate -s 0 "$dir/scratch.img" "$dir/swap.img" "$dir/slow.img"
 	truncate -s "$SCRATCH_SIZE" "$dir/scratch.img"
 	truncate -s "$SWAP_SIZE" "$dir/swap.img"
+	truncate -s 64M "$dir/slow.img"
 	mkfs.ext4 -q -F "$dir/scratch.img" || die "mkfs.ext4 failed"
+	# Initialized now: lazy initialization in the guest would take the
+	# slow disk's bandwidth from the tests.
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$dir/slow.img" ||
+		die "mkfs.ext4 failed"
 }
 
 [ -z "$script" ] || [ -f "$script" ] || die "SCRIPT=$script not found"
@@ -100,6 +106,7 @@ qemu=(qemu-system-x86_64 $accel -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
 	-drive "file=$dir/scratch.img,if=virtio,format=raw,cache=unsafe"
 	-drive "file=$dir/swap.img,if=virtio,format=raw,cache=unsafe"
+	-drive "file=$dir/slow.img,if=virtio,format=raw,cache=unsafe,throttling.bps-write=$SLOW_BPS"
 	-nic none)
 
 if [ "${DRY_RUN:-0}" = 1 ]; then

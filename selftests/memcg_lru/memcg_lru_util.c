@@ -181,13 +181,13 @@ pid_t memcg_spawn(const struct memcg *cg, int (*fn)(void *), void *arg)
 	_exit(fn(arg));
 }
 
-int file_fill(const char *path, size_t size)
+static int file_write_size(const char *path, size_t size, int flags)
 {
 	static char buf[1 << 20];
 	size_t done;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(path, O_WRONLY | flags, 0600);
 	if (fd < 0)
 		return -errno;
 	memset(buf, 0x5a, sizeof(buf));
@@ -199,6 +199,16 @@ int file_fill(const char *path, size_t size)
 	}
 	close(fd);
 	return 0;
+}
+
+int file_fill(const char *path, size_t size)
+{
+	return file_write_size(path, size, O_CREAT | O_TRUNC);
+}
+
+int file_overwrite(const char *path, size_t size)
+{
+	return file_write_size(path, size, 0);
 }
 
 int file_drop_cache(const char *path)

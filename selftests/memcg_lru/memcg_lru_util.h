@@ -63,6 +63,8 @@ pid_t memcg_spawn(const struct memcg *cg, int (*fn)(void *), void *arg);
 
 /* Create path with size bytes of data, written through the page cache. */
 int file_fill(const char *path, size_t size);
+/* Write size bytes over the start of path, its blocks kept (no O_TRUNC). */
+int file_overwrite(const char *path, size_t size);
 /* Write back path and drop its page cache; 0 or -errno. */
 int file_drop_cache(const char *path);
 /* Read path to the end; 0 or -errno. */

@@ -26,6 +26,11 @@
  *       references it is no longer in NR_FILE_PAGES: reparenting must not
  *       move it there, and once the pipe is gone the parent and the sibling
  *       keep no more local "cache" than the child had.
+ *   test_reparent_dirty_stats_v1  dirty page cache moves with its
+ *       NR_FILE_DIRTY; truncated afterwards, the local "dirty" is back to 0.
+ *   test_reparent_writeback_stats_v1  page cache under writeback to a slow
+ *       disk moves with its NR_WRITEBACK; when the writeback ends, the local
+ *       "writeback" is back to 0.
  *
  * The statistics cases read cgroup v1's local statistics: cgroup v2's
  * memory.stat is hierarchical, and a move from a child to its parent can
@@ -552,13 +557,18 @@ out_dir:
 /*
  * The statistics cases: a task of the child sets the state up, moves to the
  * sibling and waits; the child is removed, its folios go to the parent; the
- * task then lets go (exits, or closes its pipe) and the parent's statistic
- * must come back to 0.  With a folio moved by its size instead of what it
- * contributes, a residue stays in the parent for good.
+ * task then lets go (exits, truncates or waits for its writeback) and the
+ * statistic must come back to what is left.  With a folio moved by its size
+ * instead of what it contributes, a residue stays for good; with a statistic
+ * not moved at all, the parent gets nothing and its local sum, which 6.1
+ * clamps at 0, hides the decrements that then go negative.
  */
 #define THP_SIZE	(2L << 20)
 #define THP_AREA	(64L << 20)
 #define SPLICE_SIZE	(1L << 20)
+#define DIRTY_SIZE	(4L << 20)
+#define WB_SIZE		(2L << 20)
+#define KEEP_BEFORE	(-1L)
 
 struct stats_arg {
 	const struct memcg *sib;
@@ -619,6 +629,52 @@ static int truncated_cache(void *arg)
 }
 
 /*
+ * Dirty page cache of a file whose blocks exist already (no allocation and
+ * so no metadata dirtied by the task): dropped by truncation once let go.
+ */
+static int dirty_cache(void *arg)
+{
+	struct stats_arg *a = arg;
+	int ret;
+
+	if (file_overwrite(a->file, DIRTY_SIZE))
+		return 2;
+	ret = stats_wait_go(arg);
+	return ret ? ret : truncate(a->file, 0) ? 3 : 0;
+}
+
+/*
+ * Page cache under writeback to the slow disk (QEMU writes it at 256 KiB/s)
+ * while its memcg is removed: sync_file_range() starts the writeback and
+ * does not wait; once let go, the task waits for it to finish.
+ */
+static int writeback_cache(void *arg)
+{
+	struct stats_arg *a = arg;
+	int fd, ret;
+
+	if (file_overwrite(a->file, WB_SIZE))
+		return 2;
+	fd = open(a->file, O_RDWR);
+	if (fd < 0 || sync_file_range(fd, 0, WB_SIZE, SYNC_FILE_RANGE_WRITE))
+		return 3;
+	ret = stats_wait_go(arg);
+	return ret ? ret : fdatasync(fd) ? 4 : 0;
+}
+
+struct stats_case {
+	int (*fn)(void *);
+	const char *name;
+	const char *key;	/* a local statistic of v1's memory.stat */
+	long min_folios;	/* that many at least reparented, or it proves nothing */
+	long min_before;	/* bytes of @key the child must have, likewise */
+	long keep;		/* bytes of @key left once let go, or KEEP_BEFORE */
+	bool draining;		/* @key falls by itself meanwhile (writeback ends) */
+	const char *dir;	/* where the task's file is */
+	long prepare;		/* bytes of it written and evicted beforehand */
+};
+
+/*
  * The local statistic @key of the parent and the sibling together: at
  * offline, recharging may pass the folios the task still maps on to the
  * sibling it moved to, with their statistics.
@@ -628,15 +684,17 @@ static long stat_below(const struct memcg *parent, const struct memcg *sib, cons
 	return memcg_stat(parent, NULL, key) + memcg_stat(sib, NULL, key);
 }
 
-/*
- * @fn sets up in the child and moves to its sibling; then the child is
- * removed.  The parent and sibling must get what the child had of @key, and
- * once the task has let its pages go they keep at most @keep_before of it:
- * 0 if everything the child had was the task's, or everything (the child's
- * own pages, say the page of a directory it wrote, stay).
- */
-static int run_stats_case(int (*fn)(void *), const char *name, const char *key,
-			  long min_folios, bool keep_before)
+/* what the parent and sibling got of the child's @before */
+static bool moved_ok(const struct stats_case *sc, long moved, long before)
+{
+	long tol = before / 20 > 256 * 1024 ? before / 20 : 256 * 1024;
+
+	if (sc->draining)
+		return moved >= before / 2 && moved <= before + tol;
+	return labs(moved - before) <= tol;
+}
+
+static int run_stats_case(const struct stats_case *sc)
 {
 	struct memcg root = {}, parent = {}, child = {}, sib = {};
 	struct stats_arg a = { .sib = &sib };
@@ -645,16 +703,20 @@ static int run_stats_case(int (*fn)(void *), const char *name, const char *key,
 	pid_t pid = -1;
 	char c;
 
-	if (memcg_root(&root, 1))
+	if (!sc->dir || memcg_root(&root, 1))
 		return KSFT_SKIP;
 	base = memcg_dying_baseline(&root);
-	snprintf(a.file, sizeof(a.file), "%s/%s.%d", scratch, name, getpid());
-	if (memcg_create(&parent, &root, name) || memcg_create(&child, &parent, "child") ||
+	snprintf(a.file, sizeof(a.file), "%s/%s.%d", sc->dir, sc->name, getpid());
+	if (sc->prepare && (file_fill(a.file, sc->prepare) || file_drop_cache(a.file))) {
+		ksft_print_msg("cannot prepare %s\n", a.file);
+		goto out;
+	}
+	if (memcg_create(&parent, &root, sc->name) || memcg_create(&child, &parent, "child") ||
 	    memcg_create(&sib, &parent, "sib") || pipe(ready) || pipe(go))
 		goto out;
 	a.ready = ready[1];
 	a.go = go[0];
-	pid = memcg_spawn(&child, fn, &a);
+	pid = memcg_spawn(&child, sc->fn, &a);
 	/* the task's ends: a task that fails then closes the last of them */
 	close(ready[1]);
 	close(go[0]);
@@ -667,39 +729,36 @@ static int run_stats_case(int (*fn)(void *), const char *name, const char *key,
 	}
 	/* v1 has no memcg_reparent in memory.stat: /proc/vmstat's, before and after */
 	reparent0 = proc_vmstat("memcg_reparent");
-	before = memcg_stat(&child, NULL, key);
+	before = memcg_stat(&child, NULL, sc->key);
 	if (memcg_remove(&child) ||
 	    memcg_wait_dying(&root, base, SETTLE_TIMEOUT_MS, &waited) > base) {
 		ksft_print_msg("the child stays dying: not reparented\n");
 		goto out;
 	}
-	/* v1's local statistics are flushed every 2 s: poll up to 10 s */
-	poll_until(labs((moved = stat_below(&parent, &sib, key)) - before) <=
-		   (before / 20 > 256 * 1024 ? before / 20 : 256 * 1024), 10000, waited);
+	poll_until(moved_ok(sc, moved = stat_below(&parent, &sib, sc->key), before),
+		   10000, waited);
 	folios = reparent0 < 0 ? 0 : proc_vmstat("memcg_reparent") - reparent0;
 	if (write(go[1], &c, 1) != 1 || !pid_exited_ok(pid)) {
 		ksft_print_msg("the task of the child failed\n");
 		goto out;
 	}
 	pid = -1;
-	/* rstat flushes the small remains within its 2 s period */
-	keep = keep_before ? before : 0;
-	poll_until((after = stat_below(&parent, &sib, key)) <= keep, 10000, waited);
+	keep = sc->keep == KEEP_BEFORE ? before : sc->keep;
+	poll_until((after = stat_below(&parent, &sib, sc->key)) <= keep, 10000, waited);
 	ksft_print_msg("%s: child's %s %ld KiB; %ld folios reparented; parent's and sibling's %ld KiB after the reparenting, %ld KiB once let go (%ld ms)\n",
-		       name, key, before >> 10, folios, moved >> 10, after >> 10, waited);
-	/* the local statistics got what the child's had, not more or less */
-	if (labs(moved - before) > (before / 20 > 256 * 1024 ? before / 20 : 256 * 1024)) {
+		       sc->name, sc->key, before >> 10, folios, moved >> 10, after >> 10, waited);
+	if (!moved_ok(sc, moved, before)) {
 		ksft_print_msg("the parent and sibling got %ld KiB of %s, the child had %ld KiB\n",
-			       moved >> 10, key, before >> 10);
+			       moved >> 10, sc->key, before >> 10);
 		goto out;
 	}
-	if (folios < min_folios) {
+	if (folios < sc->min_folios || before < sc->min_before) {
 		ksft_print_msg("nothing reached the parent: the case proves nothing\n");
 		goto out;
 	}
 	if (after > keep) {
 		ksft_print_msg("the parent and sibling keep %ld bytes of %s, at most %ld are theirs\n",
-			       after, key, keep);
+			       after, sc->key, keep);
 		goto out;
 	}
 	ret = KSFT_PASS;
@@ -721,18 +780,56 @@ out:
 
 static int test_reparent_partial_thp_stats_v1(void)
 {
+	/* at least half of the THPs; "rss" is v1's local NR_ANON_MAPPED */
+	const struct stats_case sc = {
+		.fn = partial_thp, .name = "reparent_thp_stats", .key = "rss",
+		.min_folios = THP_AREA / THP_SIZE / 2, .min_before = THP_AREA / 2,
+		.keep = 0, .dir = scratch,
+	};
+
 	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
 		return KSFT_SKIP;
-	/* at least half of the THPs; "rss" is v1's local NR_ANON_MAPPED */
-	return run_stats_case(partial_thp, "reparent_thp_stats", "rss",
-			      THP_AREA / THP_SIZE / 2, false);
+	return run_stats_case(&sc);
 }
 
 static int test_reparent_truncated_stats_v1(void)
 {
-	/* in no page cache: v1's local "cache" (NR_FILE_PAGES) must not get them */
-	return run_stats_case(truncated_cache, "reparent_trunc_stats", "cache",
-			      SPLICE_SIZE / PAGE / 2, true);
+	/*
+	 * In no page cache: v1's local "cache" (NR_FILE_PAGES) must not get
+	 * them; the child's own cache (a directory page, say) stays.
+	 */
+	const struct stats_case sc = {
+		.fn = truncated_cache, .name = "reparent_trunc_stats", .key = "cache",
+		.min_folios = SPLICE_SIZE / PAGE / 2, .keep = KEEP_BEFORE, .dir = scratch,
+	};
+
+	return run_stats_case(&sc);
+}
+
+static int test_reparent_dirty_stats_v1(void)
+{
+	/* "dirty" is NR_FILE_DIRTY; a page of ext4 metadata may stay dirty */
+	const struct stats_case sc = {
+		.fn = dirty_cache, .name = "reparent_dirty_stats", .key = "dirty",
+		.min_folios = DIRTY_SIZE / PAGE / 2, .min_before = DIRTY_SIZE / 2,
+		.keep = 64 * 1024,
+		.dir = scratch, .prepare = DIRTY_SIZE,
+	};
+
+	return run_stats_case(&sc);
+}
+
+static int test_reparent_writeback_stats_v1(void)
+{
+	/* "writeback" is NR_WRITEBACK; SLOW is the throttled disk's mount */
+	const struct stats_case sc = {
+		.fn = writeback_cache, .name = "reparent_wb_stats", .key = "writeback",
+		.min_folios = WB_SIZE / PAGE / 4, .min_before = WB_SIZE / 4,
+		.keep = 0, .draining = true,
+		.dir = getenv("SLOW"), .prepare = WB_SIZE,
+	};
+
+	return run_stats_case(&sc);
 }
 
 #define T(x) { x, #x }
@@ -745,6 +842,8 @@ static const struct {
 	T(test_recharge_delegated_storm_v2),
 	T(test_reparent_partial_thp_stats_v1),
 	T(test_reparent_truncated_stats_v1),
+	T(test_reparent_dirty_stats_v1),
+	T(test_reparent_writeback_stats_v1),
 };
 #undef T
 
