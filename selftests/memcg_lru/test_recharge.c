@@ -634,8 +634,9 @@ static int test_recharge_mapped_owner_v2(void)
 	}
 	ret = KSFT_PASS;
 out:
-	task_stop(&tp);
+	/* "shared" was forked second and holds copies of "priv"'s pipe ends */
 	task_stop(&ts);
+	task_stop(&tp);
 	unlink(cache);
 	memcg_destroy(&shared);
 	memcg_destroy(&priv);
@@ -971,6 +972,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	snprintf(scratch, sizeof(scratch), "%s", getenv("SCRATCH") ?: "/tmp");
+	/* a case that hangs and is killed still leaves the lines before it */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
