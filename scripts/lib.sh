@@ -99,7 +99,7 @@ build_dir() {
 # (make test and make compare).
 guest_env() {
 	local kv
-	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+)=' |
+	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|SLOW_BPS|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+)=' |
 	while IFS= read -r kv; do
 		printf "export %s='%s'; " "${kv%%=*}" "$(printf '%s' "${kv#*=}" | sed "s/'/'\\\\''/g")"
 	done

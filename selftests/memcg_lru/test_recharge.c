@@ -666,8 +666,8 @@ out:
 #define KEEP_BEFORE	(-1L)
 /* what the child had may differ by this much: a page the task faults in */
 #define STATS_SLACK	(16L << 10)
-/* $SLOW's write rate in bytes/s: SLOW_BPS of the host, vm.sh's default */
-#define SLOW_RATE	262144L
+/* $SLOW's write rate in bytes/s: the host's SLOW_BPS, passed to the guest */
+#define SLOW_RATE	getenv_long("SLOW_BPS", 262144)
 
 struct stats_arg {
 	const struct memcg *sib;
