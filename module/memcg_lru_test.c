@@ -531,59 +531,77 @@ static int mlt_reparent_check_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mlt_reparent_check);
 
-#ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
+#if defined(MEMCG_REPARENT_TEST_SWAP_DELAY) || defined(MEMCG_REPARENT_TEST_WALK_DELAY)
 /*
  * .../reparent_swap_delay_ms: writing N (ms, at most 60000) makes the
  * reparenting work sleep N ms after it picked the ancestor of a memcg with
- * swap entries and before it records them to it; 0 turns it off.  Reading
- * returns "delay_ms N waits W", W counting the sleeps so far.
+ * swap entries and before it records them to it; 0 turns it off.
  * test_reparent_swap_race removes the ancestor while the work sleeps there.
+ *
+ * .../reparent_walk_delay_ms: the same for the walk of an offline memcg's
+ * unevictable folios, which sleeps with the first folio it took on no LRU.
+ * test_reparent_munlock_walk_v2 munlocks that folio while the walk sleeps.
+ *
+ * Reading either returns "delay_ms N waits W", W counting the sleeps so far.
  */
-#define MLT_SWAP_DELAY_MAX	60000
+#define MLT_DELAY_MAX	60000
 
-static unsigned int mlt_swap_delay_ms;
+struct mlt_delay {
+	unsigned int ms;
+	/* sets the kernel's delay and returns how often it slept */
+	unsigned long (*set)(unsigned int ms);
+};
 
-static int mlt_swap_delay_show(struct seq_file *m, void *v)
+static int mlt_delay_show(struct seq_file *m, void *v)
 {
+	struct mlt_delay *d = m->private;
+
 	mutex_lock(&mlt_reparent_lock);
-	seq_printf(m, "delay_ms %u waits %lu\n", mlt_swap_delay_ms,
-		   memcg_reparent_test_swap_delay(mlt_swap_delay_ms));
+	seq_printf(m, "delay_ms %u waits %lu\n", d->ms, d->set(d->ms));
 	mutex_unlock(&mlt_reparent_lock);
 	return 0;
 }
 
-static int mlt_swap_delay_open(struct inode *inode, struct file *file)
+static int mlt_delay_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, mlt_swap_delay_show, NULL);
+	return single_open(file, mlt_delay_show, inode->i_private);
 }
 
-static ssize_t mlt_swap_delay_write(struct file *file, const char __user *ubuf,
-				    size_t count, loff_t *ppos)
+static ssize_t mlt_delay_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
 {
+	struct mlt_delay *d = ((struct seq_file *)file->private_data)->private;
 	unsigned int ms;
 	int ret;
 
 	ret = kstrtouint_from_user(ubuf, count, 0, &ms);
 	if (ret)
 		return ret;
-	if (ms > MLT_SWAP_DELAY_MAX)
+	if (ms > MLT_DELAY_MAX)
 		return -ERANGE;
 	mutex_lock(&mlt_reparent_lock);
-	mlt_swap_delay_ms = ms;
-	memcg_reparent_test_swap_delay(ms);
+	d->ms = ms;
+	d->set(ms);
 	mutex_unlock(&mlt_reparent_lock);
 	return count;
 }
 
-static const struct file_operations mlt_swap_delay_fops = {
+static const struct file_operations mlt_delay_fops = {
 	.owner = THIS_MODULE,
-	.open = mlt_swap_delay_open,
+	.open = mlt_delay_open,
 	.read = seq_read,
-	.write = mlt_swap_delay_write,
+	.write = mlt_delay_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
-#endif /* MEMCG_REPARENT_TEST_SWAP_DELAY */
+#endif
+
+#ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
+static struct mlt_delay mlt_swap_delay = { .set = memcg_reparent_test_swap_delay };
+#endif
+#ifdef MEMCG_REPARENT_TEST_WALK_DELAY
+static struct mlt_delay mlt_walk_delay = { .set = memcg_reparent_test_walk_delay };
+#endif
 #else
 static int mlt_offline_lru_empty(struct seq_file *m)
 {
@@ -657,7 +675,12 @@ static int __init mlt_init(void)
 	debugfs_create_file("reparent", 0600, mlt_dir, NULL, &mlt_reparent_fops);
 	debugfs_create_file("reparent_check", 0600, mlt_dir, NULL, &mlt_reparent_check_fops);
 #ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
-	debugfs_create_file("reparent_swap_delay_ms", 0600, mlt_dir, NULL, &mlt_swap_delay_fops);
+	debugfs_create_file("reparent_swap_delay_ms", 0600, mlt_dir, &mlt_swap_delay,
+			    &mlt_delay_fops);
+#endif
+#ifdef MEMCG_REPARENT_TEST_WALK_DELAY
+	debugfs_create_file("reparent_walk_delay_ms", 0600, mlt_dir, &mlt_walk_delay,
+			    &mlt_delay_fops);
 #endif
 #endif
 	return 0;
@@ -670,6 +693,9 @@ static void __exit mlt_exit(void)
 	mlt_reparent_drop();
 #ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
 	memcg_reparent_test_swap_delay(0);
+#endif
+#ifdef MEMCG_REPARENT_TEST_WALK_DELAY
+	memcg_reparent_test_walk_delay(0);
 #endif
 #endif
 }

@@ -264,6 +264,165 @@ out:
 	return ret;
 }
 
+#define MLT_WALK_DELAY		MLT_DIR "/reparent_walk_delay_ms"
+#define WALK_DELAY_MS		5000
+
+/* "delay_ms N waits W": W, or -1 */
+static long walk_delay_waits(void)
+{
+	long waits = -1;
+	char buf[128];
+
+	if (file_read(MLT_WALK_DELAY, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "delay_ms %*u waits %ld", &waits) != 1)
+		return -1;
+	return waits;
+}
+
+struct munlock_arg {
+	struct mlock_arg ma;
+	int go[2];
+};
+
+/*
+ * In the child memcg: mlock a file and move to the holder, as
+ * mlock_and_move(); then, when told, munlock it all (munlock() drains this
+ * CPU's mlock batch itself) and say so.
+ */
+static int mlock_move_munlock(void *arg)
+{
+	struct munlock_arg *mu = arg;
+	struct mlock_arg *ma = &mu->ma;
+	char pid[32], c;
+	void *p;
+	int fd;
+
+	if (file_fill(ma->file, MLOCK_SIZE))
+		return 1;
+	fd = open(ma->file, O_RDONLY);
+	if (fd < 0)
+		return 2;
+	p = mmap(NULL, MLOCK_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || mlock(p, MLOCK_SIZE))
+		return 3;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (file_write(ma->holder_procs, pid))
+		return 4;
+	if (write(ma->ready[1], "r", 1) != 1)
+		return 5;
+	if (read(mu->go[0], &c, 1) != 1 || munlock(p, MLOCK_SIZE))
+		return 6;
+	if (write(ma->ready[1], "d", 1) != 1)
+		return 7;
+	pause();
+	return 0;
+}
+
+/*
+ * The walk of an offline memcg's unevictable folios takes each folio off
+ * the LRU before it puts it on the ancestor's. A munlock in between clears
+ * PG_mlocked but cannot move the folio (unevictable_pgs_stranded counts it);
+ * the walk must then put it on an evictable list, or it stays on the
+ * ancestor's unevictable LRU for good. The module's reparent_walk_delay_ms
+ * makes the walk sleep with its first folio taken, and the task munlocks
+ * everything then. Afterwards the parent must hold no unevictable page.
+ */
+static int test_reparent_munlock_walk_v2(void)
+{
+	struct munlock_arg mu = { .go = { -1, -1 } };
+	struct mlock_arg *ma = &mu.ma;
+	struct memcg root = {}, parent = {}, child = {}, holder = {};
+	char stat[PATH_MAX + 32], cstat[PATH_MAX + 32], val[32];
+	long waits0, waits = -1, stranded0, stranded, unevictable = -1, dying = -1;
+	long waited, slept, seen;
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char c;
+
+	if (memcg_root(&root, 0) || access(MLT_WALK_DELAY, F_OK))
+		return KSFT_SKIP;
+	if (memcg_create(&parent, &root, "reparent_munlock_walk"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child") || memcg_create(&holder, &parent, "holder"))
+		goto out;
+
+	snprintf(ma->file, sizeof(ma->file), "%s/reparent_munlock_walk.%d",
+		 getenv("SCRATCH") ?: "/tmp", getpid());
+	snprintf(ma->holder_procs, sizeof(ma->holder_procs), "%s/cgroup.procs", holder.path);
+	if (pipe(ma->ready) || pipe(mu.go))
+		goto out;
+	pid = memcg_spawn(&child, mlock_move_munlock, &mu);
+	close(ma->ready[1]);
+	close(mu.go[0]);
+	if (pid < 0 || read(ma->ready[0], &c, 1) != 1) {
+		ksft_print_msg("the mlocking task failed\n");
+		goto out;
+	}
+
+	waits0 = walk_delay_waits();
+	snprintf(val, sizeof(val), "%d", WALK_DELAY_MS);
+	if (waits0 < 0 || file_write(MLT_WALK_DELAY, val)) {
+		ksft_print_msg("cannot set %s\n", MLT_WALK_DELAY);
+		goto out;
+	}
+	stranded0 = proc_vmstat("unevictable_pgs_stranded");
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out_delay;
+	}
+	/* the walk sleeps with a folio taken: munlock everything now */
+	poll_until((waits = walk_delay_waits()) != waits0, SETTLE_TIMEOUT_MS, slept);
+	if (waits == waits0) {
+		ksft_print_msg("the walk did not sleep with a folio taken in %ld ms\n", slept);
+		goto out_delay;
+	}
+	seen = now_ms();
+	if (write(mu.go[1], "g", 1) != 1 || read(ma->ready[0], &c, 1) != 1) {
+		ksft_print_msg("the munlocking task failed\n");
+		goto out_delay;
+	}
+	seen = now_ms() - seen;
+	stranded = proc_vmstat("unevictable_pgs_stranded") - stranded0;
+	file_write(MLT_WALK_DELAY, "0");
+
+	snprintf(stat, sizeof(stat), "%s/memory.stat", parent.path);
+	snprintf(cstat, sizeof(cstat), "%s/cgroup.stat", parent.path);
+	poll_until(!(dying = file_key_long(cstat, "nr_dying_descendants")) &&
+		   !(unevictable = file_key_long(stat, "unevictable")),
+		   SETTLE_TIMEOUT_MS, waited);
+	ksft_print_msg("munlock during the walk: done in %ld ms of its %d ms sleep, %ld stranded; nr_dying_descendants %ld, parent unevictable %ld KiB after %ld ms\n",
+		       seen, WALK_DELAY_MS, stranded, dying, unevictable >> 10, waited);
+	if (stranded < 1) {
+		ksft_print_msg("the munlock did not meet the taken folio\n");
+		goto out;
+	}
+	if (dying) {
+		ksft_print_msg("the child stays dying\n");
+		goto out;
+	}
+	if (unevictable) {
+		ksft_print_msg("the munlocked folio is stranded on the parent's unevictable LRU\n");
+		goto out;
+	}
+	ret = KSFT_PASS;
+	goto out;
+out_delay:
+	file_write(MLT_WALK_DELAY, "0");
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (mu.go[1] >= 0)
+		close(mu.go[1]);
+	unlink(ma->file);
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+	memcg_destroy(&holder);
+	memcg_destroy(&parent);
+	return ret;
+}
+
 static int test_reparent_isolated_v2(void)
 {
 	return run_deferred(0, 0);
@@ -642,6 +801,7 @@ struct reparent_test {
 } tests[] = {
 	T(test_reparent_module_rejects),
 	T(test_reparent_mlocked_v2),
+	T(test_reparent_munlock_walk_v2),
 	T(test_reparent_isolated_v2),
 	T(test_reparent_locked_v2),
 	T(test_reparent_isolated_v1),
