@@ -17,6 +17,9 @@
  * Unevictable folios are on no LRU list in 6.1, so they take another path:
  * a task of the child mlocks a file mapping and moves to a sibling, keeping
  * the pages locked; the child is removed and must not stay dying.
+ * A munlock while the walk that finds them has one taken off the LRU (the
+ * module's reparent_walk_delay_ms holds the walk there) must not leave that
+ * folio on the parent's unevictable LRU.
  *
  * Without the hooks (the unpatched base, or a kernel built without them)
  * the module cases skip; the mlock case needs no hooks and fails on the
