@@ -531,6 +531,23 @@ static int mlt_reparent_check_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mlt_reparent_check);
 
+#ifdef MEMCG_REPARENT_TEST_WALK_DELAY
+/*
+ * .../reparent_walk_stats: "walks K pfns P ns T", what the walks of offline
+ * memcgs' unevictable folios have cost so far (bench_reparent's figure).
+ */
+static int mlt_walk_stats_show(struct seq_file *m, void *v)
+{
+	unsigned long walks;
+	u64 pfns, ns;
+
+	walks = memcg_reparent_test_walk_stats(&pfns, &ns);
+	seq_printf(m, "walks %lu pfns %llu ns %llu\n", walks, pfns, ns);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mlt_walk_stats);
+#endif
+
 #if defined(MEMCG_REPARENT_TEST_SWAP_DELAY) || defined(MEMCG_REPARENT_TEST_WALK_DELAY)
 /*
  * .../reparent_swap_delay_ms: writing N (ms, at most 60000) makes the
@@ -681,6 +698,7 @@ static int __init mlt_init(void)
 #ifdef MEMCG_REPARENT_TEST_WALK_DELAY
 	debugfs_create_file("reparent_walk_delay_ms", 0600, mlt_dir, &mlt_walk_delay,
 			    &mlt_delay_fops);
+	debugfs_create_file("reparent_walk_stats", 0600, mlt_dir, NULL, &mlt_walk_stats_fops);
 #endif
 #endif
 	return 0;

@@ -18,13 +18,15 @@
  *                          that time; 0 without the counter (the base)
  *   reparent_unevictable_walk_us_per_gib
  *                          what the walk of the page frames for unevictable
- *                          folios costs, per GiB of memory: the median time
- *                          from rmdir until the memcg is freed with one
- *                          mlocked page left (the work walks the node)
- *                          minus the same with one page of plain page cache
- *                          (no walk), over BENCH_REPARENT_WALKS (default 9)
- *                          cycles each.  Not printed on the base, which
- *                          never frees a memcg with an mlocked page.
+ *                          folios costs, per GiB of page frames walked, as
+ *                          the test module's reparent_walk_stats counts it
+ *                          in the kernel (time and page frames of every
+ *                          walk), over BENCH_REPARENT_WALKS (default 9)
+ *                          memcgs removed with one mlocked page each: the
+ *                          work walks the node up to that page.  Not printed
+ *                          on the base, which has no walk (it never frees a
+ *                          memcg with an mlocked page), nor without the
+ *                          module's file.
  */
 #define _GNU_SOURCE
 
@@ -180,40 +182,57 @@ out:
 	return t;
 }
 
+#define MLT_WALK_STATS	MLT_DIR "/reparent_walk_stats"
+
+/* "walks K pfns P ns T" of the module; 0, or -1 without the file */
+static int walk_stats(long *walks, long *pfns, long *ns)
+{
+	char buf[128];
+
+	if (file_read(MLT_WALK_STATS, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "walks %ld pfns %ld ns %ld", walks, pfns, ns) != 3)
+		return -1;
+	return 0;
+}
+
 static void bench_walk(const struct memcg *root, const char *scratch)
 {
-	long walks = getenv_long("BENCH_REPARENT_WALKS", 9), i, gib_x100;
+	long walks = getenv_long("BENCH_REPARENT_WALKS", 9), i;
+	long w0, p0, n0, w1, p1, n1, page = sysconf(_SC_PAGESIZE);
 	struct memcg parent, holder;
-	long *plain, *pinned;
+	long *pinned;
 
-	plain = calloc(walks, sizeof(*plain));
+	if (walk_stats(&w0, &p0, &n0)) {
+		printf("# bench_reparent: no %s: no walk figure\n", MLT_WALK_STATS);
+		return;
+	}
 	pinned = calloc(walks, sizeof(*pinned));
-	if (!plain || !pinned || walks <= 0 ||
+	if (!pinned || walks <= 0 ||
 	    memcg_create(&parent, root, "bench_walk") ||
 	    memcg_create(&holder, &parent, "holder"))
 		goto out;
 	for (i = 0; i < walks; i++) {
-		plain[i] = pinned_death_us(&parent, &holder, scratch, 2 * i, 0);
-		pinned[i] = pinned_death_us(&parent, &holder, scratch, 2 * i + 1, 1);
-		if (plain[i] < 0 || pinned[i] < 0) {
-			printf("# bench_reparent: a memcg with %s page stayed dying: no walk figure\n",
-			       plain[i] < 0 ? "a plain" : "an mlocked");
+		pinned[i] = pinned_death_us(&parent, &holder, scratch, i, 1);
+		if (pinned[i] < 0) {
+			printf("# bench_reparent: a memcg with an mlocked page stayed dying: no walk figure\n");
 			goto out_destroy;
 		}
 	}
-	qsort(plain, walks, sizeof(*plain), cmp_long);
+	if (walk_stats(&w1, &p1, &n1) || p1 <= p0 || w1 <= w0) {
+		printf("# bench_reparent: the kernel counted no walk: no walk figure\n");
+		goto out_destroy;
+	}
 	qsort(pinned, walks, sizeof(*pinned), cmp_long);
-	gib_x100 = proc_meminfo_kb("MemTotal") * 100 / (1L << 20);
-	printf("# bench_reparent: freed after rmdir in %ld us (one mlocked page), %ld us (one plain page), MemTotal %ld.%02ld GiB\n",
-	       pinned[walks / 2], plain[walks / 2], gib_x100 / 100, gib_x100 % 100);
-	if (gib_x100 > 0)
-		printf("BENCH reparent_unevictable_walk_us_per_gib %ld us\n",
-		       (pinned[walks / 2] - plain[walks / 2]) * 100 / gib_x100);
+	printf("# bench_reparent: %ld walks of %ld MiB of page frames on average, %ld us each; memcgs freed %ld us after rmdir (median)\n",
+	       w1 - w0, (p1 - p0) / (w1 - w0) * page >> 20, (n1 - n0) / (w1 - w0) / 1000,
+	       pinned[walks / 2]);
+	/* ns per page frame, times the frames of a GiB */
+	printf("BENCH reparent_unevictable_walk_us_per_gib %ld us\n",
+	       (long)((double)(n1 - n0) / (p1 - p0) * ((1L << 30) / page) / 1000));
 out_destroy:
 	memcg_destroy(&holder);
 	memcg_destroy(&parent);
 out:
-	free(plain);
 	free(pinned);
 }
 
