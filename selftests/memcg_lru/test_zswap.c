@@ -12,6 +12,10 @@
  *   global_round_robin  at the global pool limit (max_pool_percent) the
  *                       writeback is spread round-robin over the memcgs,
  *                       not taken from the oldest entries of the system
+ *   limit_lowered       memory.zswap.max lowered below the usage at run
+ *                       time: at 0 nothing is written back, at 1M each
+ *                       store writes back at most two entries and the
+ *                       usage falls to the limit, at max none again
  *
  * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud zsmalloc"),
  * with zswap enabled and lzo; every zswap parameter is put back at the end.
@@ -61,15 +65,21 @@ static void print_stat(const char *who, const struct zs_memcg_stat *s)
 		       s->zswap >> 10, s->swap >> 10);
 }
 
-/* Fill every page of w (generation gen) and push it out with memory.reclaim. */
-static int fill_and_push(struct zs_worker *w, unsigned long gen)
+/* Push w's size out of its memcg with memory.reclaim, 4 MiB at a time. */
+static void push(struct zs_worker *w)
 {
 	long bytes = w->pages * ZS_PAGE, step = 4L << 20, done;
 
-	if (zs_worker_call(w, ZS_OP_FILL, gen, 1) != w->pages)
-		return -1;
 	for (done = 0; done < bytes; done += step)
 		zs_reclaim(w->memcg, step, 2);
+}
+
+/* Fill every page of w (generation gen) and push it out with memory.reclaim. */
+static int fill_and_push(struct zs_worker *w, unsigned long gen)
+{
+	if (zs_worker_call(w, ZS_OP_FILL, gen, 1) != w->pages)
+		return -1;
+	push(w);
 	return 0;
 }
 
@@ -391,6 +401,155 @@ cleanup:
 	return ret;
 }
 
+/* memory.stat of cg, exact: reading memory.zswap.current flushes it first. */
+static int flushed_stat(const char *cg, struct zs_memcg_stat *s)
+{
+	if (cg_read_long(cg, "memory.zswap.current") < 0)
+		return -1;
+	return zs_memcg_stat(cg, s);
+}
+
+#define LOWERED_ROUNDS	16	/* pushes of P's 8 MiB allowed at 1M */
+#define LOWERED_SLACK	(128L << 10)
+
+/*
+ *   zswap_test
+ *   `-- L   W: 32 MiB pushed into zswap first (the oldest entries)
+ *           P: 8 MiB, pushed out again and again while memory.zswap.max
+ *              is lowered below L's usage (about 8 MiB compressed):
+ *     0     P's pages go to the swap device; zswpwb rises by less than
+ *           1 MiB worth of pages, zswapped does not rise
+ *     1M    each store writes back at most two entries, so zswpwb rises by
+ *           at most twice P's pages a push, and memory.zswap.current falls
+ *           to 1M (+128K) within LOWERED_ROUNDS pushes
+ *     max   stores go in (zswpout rises) and zswpwb does not move
+ *   W and P read back intact.
+ *
+ * Guards "mm: zswap: bound the writeback a store does at memory.zswap.max".
+ * Before it, a store at a lowered limit wrote back up to 16 entries a node
+ * (16 rounds, each with an rstat flush) and at 0 rejected the page anyway:
+ * the 8 MiB push at 0 may write back all of W's 8192 pages, 16 for each of
+ * P's pages pushed (the case fails there), and at 1M the first push would
+ * write back the 7000 or so entries over the limit in one burst.  On the
+ * unpatched base, memory.stat has no zswpwb and nothing is written back:
+ * the case fails saying so.
+ */
+static int test_zswap_limit_lowered(void)
+{
+	long w_bytes = 32L << 20, p_bytes = 8L << 20, zmax = 1L << 20;
+	struct zs_worker w = { .pid = -1 }, p = { .pid = -1 };
+	long ms0, wb0, wb, zcur = -1, wb1m = 0, burst = 0;
+	struct zs_memcg_stat s0, s1, s2, s3;
+	int ret = KSFT_FAIL, round;
+	char cg[PATH_MAX] = "";
+
+	if (child_memcg("lowered", cg))
+		goto cleanup;
+	if (zs_worker_start(&w, cg, w_bytes, 0x10, &ZS_PATTERN_HALF) ||
+	    zs_worker_start(&p, cg, p_bytes, 0x11, &ZS_PATTERN_HALF))
+		goto cleanup;
+	if (fill_and_push(&w, 1) || zs_worker_call(&p, ZS_OP_FILL, 1, 1) != p.pages ||
+	    flushed_stat(cg, &s0))
+		goto cleanup;
+	print_stat("L with W in zswap", &s0);
+	if (s0.zswpwb < 0) {
+		ksft_print_msg("memory.stat has no zswpwb: this kernel has no per-memcg zswap writeback (the unpatched base)\n");
+		goto cleanup;
+	}
+	if (s0.zswapped < w_bytes / 2 || s0.zswap < 4 * zmax) {
+		ksft_print_msg("could not put half of W's pages into zswap\n");
+		goto cleanup;
+	}
+
+	/* 0: no store, and nothing written back for one */
+	if (cg_write(cg, "memory.zswap.max", "0"))
+		goto cleanup;
+	ms0 = now_ms();
+	push(&p);
+	ms0 = now_ms() - ms0;
+	if (flushed_stat(cg, &s1))
+		goto cleanup;
+	print_stat("L after P's push at 0", &s1);
+	wb0 = s1.zswpwb - s0.zswpwb;
+	ksft_print_msg("max 0: zswpwb +%ld, zswapped %+ld KiB, swap %+ld KiB; the push took %ld ms\n",
+		       wb0, (s1.zswapped - s0.zswapped) >> 10, (s1.swap - s0.swap) >> 10, ms0);
+	if (wb0 * (long)ZS_PAGE >= 1L << 20) {
+		ksft_print_msg("stores at memory.zswap.max=0 wrote back %ld pages (%ld KiB) and were rejected anyway\n",
+			       wb0, wb0 * (long)ZS_PAGE >> 10);
+		goto cleanup;
+	}
+	if (s1.zswapped > s0.zswapped) {
+		ksft_print_msg("zswapped rose at memory.zswap.max=0\n");
+		goto cleanup;
+	}
+	/* or the above proves nothing */
+	if (s1.swap - s0.swap < p_bytes / 2) {
+		ksft_print_msg("P's pages were not pushed out (swap %+ld KiB)\n",
+			       (s1.swap - s0.swap) >> 10);
+		goto cleanup;
+	}
+
+	/* 1M: the usage falls to the limit, at most two writebacks a store */
+	if (cg_write_numeric(cg, "memory.zswap.max", zmax))
+		goto cleanup;
+	for (round = 1; round <= LOWERED_ROUNDS; round++) {
+		struct zs_memcg_stat a, b;
+
+		if (flushed_stat(cg, &a) || fill_and_push(&p, round + 1) ||
+		    flushed_stat(cg, &b))
+			goto cleanup;
+		zcur = cg_read_long(cg, "memory.zswap.current");
+		wb = b.zswpwb - a.zswpwb;
+		wb1m += wb;
+		if (wb > burst)
+			burst = wb;
+		ksft_print_msg("max 1M, push %d: zswap.current %ld KiB, zswpwb +%ld, zswpout +%ld\n",
+			       round, zcur >> 10, wb, b.zswpout - a.zswpout);
+		if (zcur >= 0 && zcur <= zmax + LOWERED_SLACK)
+			break;
+	}
+	if (burst > 2 * p.pages + 64) {
+		ksft_print_msg("a push of %ld pages wrote back %ld: more than two entries a store\n",
+			       p.pages, burst);
+		goto cleanup;
+	}
+	if (zcur < 0 || zcur > zmax + LOWERED_SLACK) {
+		ksft_print_msg("memory.zswap.current is %ld KiB after %d pushes: it did not fall to the lowered limit\n",
+			       zcur >> 10, LOWERED_ROUNDS);
+		goto cleanup;
+	}
+
+	/* max: stores go in without writeback */
+	if (cg_write(cg, "memory.zswap.max", "max") ||
+	    zs_worker_call(&p, ZS_OP_FILL, LOWERED_ROUNDS + 2, 1) != p.pages ||
+	    flushed_stat(cg, &s2))
+		goto cleanup;
+	push(&p);
+	if (flushed_stat(cg, &s3))
+		goto cleanup;
+	print_stat("L after P's push at max", &s3);
+	ksft_print_msg("max: zswpwb %+ld, zswpout %+ld\n", s3.zswpwb - s2.zswpwb,
+		       s3.zswpout - s2.zswpout);
+	if (s3.zswpwb != s2.zswpwb) {
+		ksft_print_msg("pages were written back with no zswap limit\n");
+		goto cleanup;
+	}
+	if (s3.zswpout - s2.zswpout < p.pages / 2) {
+		ksft_print_msg("fewer than half of P's pages were stored with no zswap limit\n");
+		goto cleanup;
+	}
+	if (verify(&w, "W") || verify(&p, "P"))
+		goto cleanup;
+	ksft_print_msg("key: at 0 zswpwb +%ld (%ld ms); at 1M %ld KiB after %d pushes, zswpwb +%ld (at most %ld a push); at max zswpwb %+ld\n",
+		       wb0, ms0, zcur >> 10, round, wb1m, burst, s3.zswpwb - s2.zswpwb);
+	ret = KSFT_PASS;
+cleanup:
+	zs_worker_stop(&w);
+	zs_worker_stop(&p);
+	cg_destroy(cg);
+	return ret;
+}
+
 #define T(x) { x, #x }
 struct zswap_test {
 	int (*fn)(void);
@@ -399,6 +558,7 @@ struct zswap_test {
 	T(test_zswap_usage),
 	T(test_zswap_own_writeback),
 	T(test_zswap_global_round_robin),
+	T(test_zswap_limit_lowered),
 };
 #undef T
 
