@@ -542,7 +542,8 @@ static int mlt_walk_stats_show(struct seq_file *m, void *v)
 	u64 pfns, ns;
 
 	walks = memcg_reparent_test_walk_stats(&pfns, &ns);
-	seq_printf(m, "walks %lu pfns %llu ns %llu\n", walks, pfns, ns);
+	seq_printf(m, "walks %lu pfns %llu ns %llu\n", walks, (unsigned long long)pfns,
+		   (unsigned long long)ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mlt_walk_stats);
@@ -550,23 +551,27 @@ DEFINE_SHOW_ATTRIBUTE(mlt_walk_stats);
 
 #if defined(MEMCG_REPARENT_TEST_SWAP_DELAY) || defined(MEMCG_REPARENT_TEST_WALK_DELAY)
 /*
- * .../reparent_swap_delay_ms: writing N (ms, at most 60000) makes the
+ * .../reparent_swap_delay_ms: writing N (ms, at most 10000) makes the
  * reparenting work sleep N ms after it picked the ancestor of a memcg with
  * swap entries and before it records them to it; 0 turns it off.
  * test_reparent_swap_race removes the ancestor while the work sleeps there.
  *
- * .../reparent_walk_delay_ms: the same for the walk of an offline memcg's
- * unevictable folios, which sleeps with the first folio it took on no LRU.
+ * .../reparent_walk_delay_ms: writing "N INO" makes the next walk of the
+ * unevictable folios of the memcg whose cgroup directory has inode number
+ * INO sleep N ms, once, with the first folio it took on no LRU; 0 disarms.
  * test_reparent_munlock_walk_v2 munlocks that folio while the walk sleeps.
  *
- * Reading either returns "delay_ms N waits W", W counting the sleeps so far.
+ * Reading either returns "delay_ms N waits W": N as last written, W the
+ * sleeps so far.  The cap stays well below the hung task timeout: the
+ * sleeping worker is in D state.
  */
-#define MLT_DELAY_MAX	60000
+#define MLT_DELAY_MAX	10000
 
 struct mlt_delay {
 	unsigned int ms;
-	/* sets the kernel's delay and returns how often it slept */
-	unsigned long (*set)(unsigned int ms);
+	bool targeted;		/* takes a cgroup inode number */
+	/* sets the kernel's delay (UINT_MAX: only reads), returns the sleeps */
+	unsigned long (*set)(unsigned int ms, u64 ino);
 };
 
 static int mlt_delay_show(struct seq_file *m, void *v)
@@ -574,7 +579,7 @@ static int mlt_delay_show(struct seq_file *m, void *v)
 	struct mlt_delay *d = m->private;
 
 	mutex_lock(&mlt_reparent_lock);
-	seq_printf(m, "delay_ms %u waits %lu\n", d->ms, d->set(d->ms));
+	seq_printf(m, "delay_ms %u waits %lu\n", d->ms, d->set(UINT_MAX, 0));
 	mutex_unlock(&mlt_reparent_lock);
 	return 0;
 }
@@ -588,17 +593,24 @@ static ssize_t mlt_delay_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	struct mlt_delay *d = ((struct seq_file *)file->private_data)->private;
+	unsigned long long ino = 0;
 	unsigned int ms;
-	int ret;
+	char buf[64], extra;
+	int n;
 
-	ret = kstrtouint_from_user(ubuf, count, 0, &ms);
-	if (ret)
-		return ret;
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	n = sscanf(buf, "%u %llu %c", &ms, &ino, &extra);
+	if (n < 1 || n > 2 || (n == 2 && !d->targeted))
+		return -EINVAL;
 	if (ms > MLT_DELAY_MAX)
 		return -ERANGE;
 	mutex_lock(&mlt_reparent_lock);
 	d->ms = ms;
-	d->set(ms);
+	d->set(ms, ino);
 	mutex_unlock(&mlt_reparent_lock);
 	return count;
 }
@@ -614,10 +626,18 @@ static const struct file_operations mlt_delay_fops = {
 #endif
 
 #ifdef MEMCG_REPARENT_TEST_SWAP_DELAY
-static struct mlt_delay mlt_swap_delay = { .set = memcg_reparent_test_swap_delay };
+static unsigned long mlt_swap_delay_set(unsigned int ms, u64 ino)
+{
+	return memcg_reparent_test_swap_delay(ms);
+}
+
+static struct mlt_delay mlt_swap_delay = { .set = mlt_swap_delay_set };
 #endif
 #ifdef MEMCG_REPARENT_TEST_WALK_DELAY
-static struct mlt_delay mlt_walk_delay = { .set = memcg_reparent_test_walk_delay };
+static struct mlt_delay mlt_walk_delay = {
+	.targeted = true,
+	.set = memcg_reparent_test_walk_delay,
+};
 #endif
 #else
 static int mlt_offline_lru_empty(struct seq_file *m)
@@ -713,7 +733,7 @@ static void __exit mlt_exit(void)
 	memcg_reparent_test_swap_delay(0);
 #endif
 #ifdef MEMCG_REPARENT_TEST_WALK_DELAY
-	memcg_reparent_test_walk_delay(0);
+	memcg_reparent_test_walk_delay(0, 0);
 #endif
 #endif
 }

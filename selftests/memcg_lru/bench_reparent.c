@@ -185,20 +185,20 @@ out:
 #define MLT_WALK_STATS	MLT_DIR "/reparent_walk_stats"
 
 /* "walks K pfns P ns T" of the module; 0, or -1 without the file */
-static int walk_stats(long *walks, long *pfns, long *ns)
+static int walk_stats(long long *walks, long long *pfns, long long *ns)
 {
 	char buf[128];
 
 	if (file_read(MLT_WALK_STATS, buf, sizeof(buf)) < 0 ||
-	    sscanf(buf, "walks %ld pfns %ld ns %ld", walks, pfns, ns) != 3)
+	    sscanf(buf, "walks %lld pfns %lld ns %lld", walks, pfns, ns) != 3)
 		return -1;
 	return 0;
 }
 
 static void bench_walk(const struct memcg *root, const char *scratch)
 {
-	long walks = getenv_long("BENCH_REPARENT_WALKS", 9), i;
-	long w0, p0, n0, w1, p1, n1, page = sysconf(_SC_PAGESIZE);
+	long walks = getenv_long("BENCH_REPARENT_WALKS", 9), i, page = sysconf(_SC_PAGESIZE);
+	long long w0, p0, n0, w1, p1, n1, mib;
 	struct memcg parent, holder;
 	long *pinned;
 
@@ -223,12 +223,17 @@ static void bench_walk(const struct memcg *root, const char *scratch)
 		goto out_destroy;
 	}
 	qsort(pinned, walks, sizeof(*pinned), cmp_long);
-	printf("# bench_reparent: %ld walks of %ld MiB of page frames on average, %ld us each; memcgs freed %ld us after rmdir (median)\n",
-	       w1 - w0, (p1 - p0) / (w1 - w0) * page >> 20, (n1 - n0) / (w1 - w0) / 1000,
-	       pinned[walks / 2]);
+	mib = (p1 - p0) / (w1 - w0) * page >> 20;
+	printf("# bench_reparent: %lld walks of %lld MiB of page frames on average, %lld us each; memcgs freed %ld us after rmdir (median)\n",
+	       w1 - w0, mib, (n1 - n0) / (w1 - w0) / 1000, pinned[walks / 2]);
+	/* short walks would show the per-walk cost, not the per-frame one */
+	if (mib < 64) {
+		printf("# bench_reparent: walks under 64 MiB: no walk figure\n");
+		goto out_destroy;
+	}
 	/* ns per page frame, times the frames of a GiB */
-	printf("BENCH reparent_unevictable_walk_us_per_gib %ld us\n",
-	       (long)((double)(n1 - n0) / (p1 - p0) * ((1L << 30) / page) / 1000));
+	printf("BENCH reparent_unevictable_walk_us_per_gib %lld us\n",
+	       (long long)((double)(n1 - n0) / (p1 - p0) * ((1L << 30) / page) / 1000));
 out_destroy:
 	memcg_destroy(&holder);
 	memcg_destroy(&parent);

@@ -33,8 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +46,7 @@
 #include "memcg_lru_util.h"
 
 #define NR_FOLIOS	64
+#define MLT_WALK_DELAY	MLT_DIR "/reparent_walk_delay_ms"
 #define CACHE_SIZE	(8L << 20)
 
 struct deferred_arg {
@@ -267,7 +270,6 @@ out:
 	return ret;
 }
 
-#define MLT_WALK_DELAY		MLT_DIR "/reparent_walk_delay_ms"
 #define WALK_DELAY_MS		5000
 
 /* "delay_ms N waits W": W, or -1 */
@@ -300,6 +302,17 @@ static int mlock_move_munlock(void *arg)
 	void *p;
 	int fd;
 
+	cpu_set_t one;
+
+	/*
+	 * One CPU: munlock() drains the mlock batch of the CPU it ends on,
+	 * which must be the one it filled, or the taken folio may be
+	 * munlocked only after the walk's window.
+	 */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return 8;
 	if (file_fill(ma->file, MLOCK_SIZE))
 		return 1;
 	fd = open(ma->file, O_RDONLY);
@@ -335,11 +348,12 @@ static int test_reparent_munlock_walk_v2(void)
 	struct munlock_arg mu = { .go = { -1, -1 } };
 	struct mlock_arg *ma = &mu.ma;
 	struct memcg root = {}, parent = {}, child = {}, holder = {};
-	char stat[PATH_MAX + 32], cstat[PATH_MAX + 32], val[32];
+	char mstat[PATH_MAX + 32], cstat[PATH_MAX + 32], val[64];
 	long waits0, waits = -1, stranded0, stranded, unevictable = -1, dying = -1;
 	long waited, slept, seen;
 	int ret = KSFT_FAIL;
 	pid_t pid = -1;
+	struct stat st;
 	char c;
 
 	if (memcg_root(&root, 0) || access(MLT_WALK_DELAY, F_OK))
@@ -363,7 +377,12 @@ static int test_reparent_munlock_walk_v2(void)
 	}
 
 	waits0 = walk_delay_waits();
-	snprintf(val, sizeof(val), "%d", WALK_DELAY_MS);
+	/* only the child's walk sleeps, once */
+	if (stat(child.path, &st)) {
+		ksft_print_msg("stat %s: %s\n", child.path, strerror(errno));
+		goto out;
+	}
+	snprintf(val, sizeof(val), "%d %llu", WALK_DELAY_MS, (unsigned long long)st.st_ino);
 	if (waits0 < 0 || file_write(MLT_WALK_DELAY, val)) {
 		ksft_print_msg("cannot set %s\n", MLT_WALK_DELAY);
 		goto out;
@@ -388,13 +407,18 @@ static int test_reparent_munlock_walk_v2(void)
 	stranded = proc_vmstat("unevictable_pgs_stranded") - stranded0;
 	file_write(MLT_WALK_DELAY, "0");
 
-	snprintf(stat, sizeof(stat), "%s/memory.stat", parent.path);
+	snprintf(mstat, sizeof(mstat), "%s/memory.stat", parent.path);
 	snprintf(cstat, sizeof(cstat), "%s/cgroup.stat", parent.path);
 	poll_until(!(dying = file_key_long(cstat, "nr_dying_descendants")) &&
-		   !(unevictable = file_key_long(stat, "unevictable")),
+		   !(unevictable = file_key_long(mstat, "unevictable")),
 		   SETTLE_TIMEOUT_MS, waited);
 	ksft_print_msg("munlock during the walk: done in %ld ms of its %d ms sleep, %ld stranded; nr_dying_descendants %ld, parent unevictable %ld KiB after %ld ms\n",
 		       seen, WALK_DELAY_MS, stranded, dying, unevictable >> 10, waited);
+	/* the sleep began at most a poll before it was seen */
+	if (seen + POLL_MS >= WALK_DELAY_MS) {
+		ksft_print_msg("the munlock may have ended after the walk's sleep\n");
+		goto out;
+	}
 	if (stranded < 1) {
 		ksft_print_msg("the munlock did not meet the taken folio\n");
 		goto out;
@@ -466,6 +490,25 @@ static int test_reparent_module_rejects(void)
 	}
 	if (module_held(&held, &offline) || held)
 		return KSFT_FAIL;
+	if (!access(MLT_WALK_DELAY, W_OK)) {
+		static const char * const bad_delay[] = { "x", "10001 1", "5 1 2", "-1" };
+		char buf[128];
+
+		for (i = 0; i < ARRAY_SIZE(bad_delay); i++) {
+			int err = file_write(MLT_WALK_DELAY, bad_delay[i]);
+
+			if (err != -EINVAL && err != -ERANGE) {
+				ksft_print_msg("walk delay \"%s\": %d, expected EINVAL or ERANGE\n",
+					       bad_delay[i], err);
+				return KSFT_FAIL;
+			}
+		}
+		if (file_read(MLT_WALK_DELAY, buf, sizeof(buf)) < 0 ||
+		    strncmp(buf, "delay_ms 0 ", 11)) {
+			ksft_print_msg("a rejected walk delay changed it: %s", buf);
+			return KSFT_FAIL;
+		}
+	}
 	return KSFT_PASS;
 }
 
