@@ -178,10 +178,9 @@ struct mlock_arg {
 	int ready[2];
 };
 
-/* In the child memcg: mlock a file, move to the holder, keep it locked. */
-static int mlock_and_move(void *arg)
+/* In the child memcg: mlock a file, move to the holder; 0 or a step's number */
+static int mlock_file_and_move(struct mlock_arg *ma, void **map)
 {
-	struct mlock_arg *ma = arg;
 	char pid[32];
 	void *p;
 	int fd;
@@ -199,6 +198,18 @@ static int mlock_and_move(void *arg)
 		return 4;
 	if (write(ma->ready[1], "r", 1) != 1)
 		return 5;
+	*map = p;
+	return 0;
+}
+
+/* In the child memcg: mlock a file, move to the holder, keep it locked. */
+static int mlock_and_move(void *arg)
+{
+	void *p;
+	int ret = mlock_file_and_move(arg, &p);
+
+	if (ret)
+		return ret;
 	pause();
 	return 0;
 }
@@ -298,11 +309,10 @@ static int mlock_move_munlock(void *arg)
 {
 	struct munlock_arg *mu = arg;
 	struct mlock_arg *ma = &mu->ma;
-	char pid[32], c;
-	void *p;
-	int fd;
-
 	cpu_set_t one;
+	void *p;
+	int ret;
+	char c;
 
 	/*
 	 * One CPU: munlock() drains the mlock batch of the CPU it ends on,
@@ -313,19 +323,9 @@ static int mlock_move_munlock(void *arg)
 	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
 	if (sched_setaffinity(0, sizeof(one), &one))
 		return 8;
-	if (file_fill(ma->file, MLOCK_SIZE))
-		return 1;
-	fd = open(ma->file, O_RDONLY);
-	if (fd < 0)
-		return 2;
-	p = mmap(NULL, MLOCK_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED || mlock(p, MLOCK_SIZE))
-		return 3;
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (file_write(ma->holder_procs, pid))
-		return 4;
-	if (write(ma->ready[1], "r", 1) != 1)
-		return 5;
+	ret = mlock_file_and_move(ma, &p);
+	if (ret)
+		return ret;
 	if (read(mu->go[0], &c, 1) != 1 || munlock(p, MLOCK_SIZE))
 		return 6;
 	if (write(ma->ready[1], "d", 1) != 1)
