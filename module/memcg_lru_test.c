@@ -33,6 +33,7 @@
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/zswap.h>
 
 /* One case: returns 0 on pass, -EOPNOTSUPP to skip, else fails. */
 struct mlt_case {
@@ -647,6 +648,80 @@ static int mlt_offline_lru_empty(struct seq_file *m)
 }
 #endif /* CONFIG_MEMCG_REPARENT_TEST_HOOKS */
 
+#ifdef ZSWAP_TEST_WRITEBACK_FAIL
+/*
+ * .../zswap_writeback_fail: writing "E D" makes every E-th zswap writeback
+ * (E at most 1000; 0 stops) fail after holding its page locked in the swap
+ * cache for D ms (at most 1000), as one that waits for memory and gets none.
+ * Reading returns "every E delay_ms D failed F", F the writebacks failed so
+ * far.  test_zswap_integrity's zswap_swapoff races swapoff with them.
+ */
+#define MLT_ZSWAP_FAIL_MAX	1000
+
+static DEFINE_MUTEX(mlt_zswap_lock);
+static unsigned int mlt_zswap_every, mlt_zswap_delay;
+
+static int mlt_zswap_fail_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&mlt_zswap_lock);
+	seq_printf(m, "every %u delay_ms %u failed %lu\n", mlt_zswap_every, mlt_zswap_delay,
+		   zswap_test_writeback_fail(UINT_MAX, 0));
+	mutex_unlock(&mlt_zswap_lock);
+	return 0;
+}
+
+static int mlt_zswap_fail_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, mlt_zswap_fail_show, NULL);
+}
+
+static ssize_t mlt_zswap_fail_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	char buf[64], *p = buf, *tok[2];
+	unsigned int every, delay;
+	int i, err;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	/* exactly two numbers; kstrtouint() refuses what does not fit */
+	for (i = 0; i < 2; i++) {
+		do {
+			tok[i] = strsep(&p, " \t\n");
+		} while (tok[i] && !*tok[i]);
+		if (!tok[i])
+			return -EINVAL;
+	}
+	if (p && *skip_spaces(p))
+		return -EINVAL;
+	err = kstrtouint(tok[0], 10, &every);
+	if (!err)
+		err = kstrtouint(tok[1], 10, &delay);
+	if (err)
+		return err;
+	if (every > MLT_ZSWAP_FAIL_MAX || delay > MLT_ZSWAP_FAIL_MAX)
+		return -ERANGE;
+	mutex_lock(&mlt_zswap_lock);
+	mlt_zswap_every = every;
+	mlt_zswap_delay = delay;
+	zswap_test_writeback_fail(every, delay);
+	mutex_unlock(&mlt_zswap_lock);
+	return count;
+}
+
+static const struct file_operations mlt_zswap_fail_fops = {
+	.owner = THIS_MODULE,
+	.open = mlt_zswap_fail_open,
+	.read = seq_read,
+	.write = mlt_zswap_fail_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+#endif /* ZSWAP_TEST_WRITEBACK_FAIL */
+
 static const struct mlt_case mlt_cases[] = {
 	{ "lruvecs_consistent", mlt_lruvecs_consistent },
 	{ "switch_race", mlt_switch_race },
@@ -721,12 +796,18 @@ static int __init mlt_init(void)
 	debugfs_create_file("reparent_walk_stats", 0600, mlt_dir, NULL, &mlt_walk_stats_fops);
 #endif
 #endif
+#ifdef ZSWAP_TEST_WRITEBACK_FAIL
+	debugfs_create_file("zswap_writeback_fail", 0600, mlt_dir, NULL, &mlt_zswap_fail_fops);
+#endif
 	return 0;
 }
 
 static void __exit mlt_exit(void)
 {
 	debugfs_remove_recursive(mlt_dir);
+#ifdef ZSWAP_TEST_WRITEBACK_FAIL
+	zswap_test_writeback_fail(0, 0);
+#endif
 #ifdef CONFIG_MEMCG_REPARENT_TEST_HOOKS
 	mlt_reparent_drop();
 #ifdef MEMCG_REPARENT_TEST_SWAP_DELAY

@@ -16,9 +16,13 @@
  *                       time: at 0 nothing is written back, at 1M each
  *                       store writes back at most two entries and the
  *                       usage falls to the limit, at max none again
+ *   writeback_knob      memory.zswap.writeback 0 on a memcg or its parent:
+ *                       no writeback for it, at its limit (the pages go
+ *                       to the swap device) or at the pool limit (other
+ *                       memcgs' entries go); bad input is refused
  *
- * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud zsmalloc"),
- * with zswap enabled and lzo; every zswap parameter is put back at the end.
+ * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud z3fold
+ * zsmalloc"), with zswap enabled and lzo; every zswap parameter is put back at the end.
  * On the unpatched 6.1 zswap there is no per-memcg writeback: memory.stat
  * has no zswpwb, stores over memory.zswap.max are rejected to the swap
  * device, and at the pool limit zbud writes back the oldest entries of the
@@ -561,6 +565,177 @@ cleanup:
 	return ret;
 }
 
+/* A step of the knob test: C's zswpwb delta over one fill_and_push. */
+static long knob_push(struct zs_worker *w, const char *cg, unsigned long gen,
+		      struct zs_memcg_stat *s)
+{
+	struct zs_memcg_stat s0;
+
+	if (flushed_stat(cg, &s0) || fill_and_push(w, gen) || flushed_stat(cg, s))
+		return -1;
+	return s->zswpwb - s0.zswpwb;
+}
+
+/*
+ *   zswap_test
+ *   |-- K          memory.zswap.writeback 0, then 1
+ *   |   `-- C      memory.zswap.max = 1M; 8 MiB filled and pushed out per step
+ *   `-- O          no limit, writeback on (for the pool limit)
+ *
+ * memory.zswap.writeback refuses anything but 0 and 1 and keeps its value.
+ * Steps: K 0 (C 1): C writes nothing back, and its pages over the limit
+ * stay in memory, none goes to the swap device; K 1, C 1: C writes its own
+ * entries back; C 0: nothing again.  Then at the pool limit (C unlimited
+ * with a third of the threshold in zswap, O enough to take the pool past
+ * 1% of RAM, max_pool_percent=1): the pool shrinks under the threshold,
+ * O's zswpwb rises and C's stays.  On the base the file does not exist.
+ */
+static int test_zswap_writeback_knob(void)
+{
+	static const char * const bad[] = { "2", "-1", "x", " ", "1 1", "0x" };
+	long total = proc_meminfo_kb("MemTotal") * 1024L, threshold = total / 100 * 90 / 100;
+	long o_target = total * 135 / 10000, j;
+	char cg_k[PATH_MAX] = "", cg_c[PATH_MAX] = "", cg_o[PATH_MAX] = "", buf[16];
+	struct zs_worker c = { .pid = -1 }, cbig = { .pid = -1 }, o = { .pid = -1 };
+	struct zs_memcg_stat s, so0, sc0, so1, sc1;
+	long wb, wb0, waited, disk0;
+	int ret = KSFT_FAIL, done;
+	size_t i;
+
+	if (child_memcg("K", cg_k) || zs_memcg_create(cg_k, "C", cg_c, sizeof(cg_c)) ||
+	    child_memcg("O", cg_o))
+		goto cleanup;
+	if (cg_read(cg_c, "memory.zswap.writeback", buf, sizeof(buf))) {
+		ksft_print_msg("no memory.zswap.writeback: this kernel cannot turn zswap writeback off for a cgroup (the unpatched base)\n");
+		goto cleanup;
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int err = cg_write(cg_c, "memory.zswap.writeback", (char *)bad[i]);
+
+		if (!err || cg_read_strcmp(cg_c, "memory.zswap.writeback", "1\n")) {
+			ksft_print_msg("memory.zswap.writeback took \"%s\" or changed\n", bad[i]);
+			goto cleanup;
+		}
+	}
+	if (cg_write_numeric(cg_c, "memory.zswap.max", 1L << 20) ||
+	    zs_worker_start(&c, cg_c, 8L << 20, 0x6b, &ZS_PATTERN_HALF))
+		goto cleanup;
+
+	/* K 0: C's stores at its limit make no room; the pages go to disk */
+	if (cg_write(cg_k, "memory.zswap.writeback", "0"))
+		goto cleanup;
+	/*
+	 * Pages kept in memory hold their swap slots (memory.swap.current),
+	 * so count the pages written to a swap device: /proc/vmstat pswpout.
+	 * Nothing else swaps meanwhile; the pool is far from its limit.
+	 */
+	disk0 = proc_vmstat("pswpout");
+	wb = knob_push(&c, cg_c, 1, &s);
+	print_stat("C, K at 0", &s);
+	if (wb != 0 || proc_vmstat("pswpout") != disk0) {
+		ksft_print_msg("with the parent's writeback off: zswpwb +%ld, pswpout +%ld (want 0 and 0)\n",
+			       wb, proc_vmstat("pswpout") - disk0);
+		goto cleanup;
+	}
+	if (s.zswapped < (512L << 10)) {
+		ksft_print_msg("C stored less than 512 KiB in zswap: the step tested nothing\n");
+		goto cleanup;
+	}
+	/* both 1: C writes back its own */
+	if (cg_write(cg_k, "memory.zswap.writeback", "1"))
+		goto cleanup;
+	disk0 = proc_vmstat("pswpout");
+	wb = knob_push(&c, cg_c, 2, &s);
+	print_stat("C, K at 1", &s);
+	if (wb <= 0 || proc_vmstat("pswpout") == disk0) {
+		ksft_print_msg("with writeback on: zswpwb +%ld, pswpout +%ld, want both above 0\n", wb,
+			       proc_vmstat("pswpout") - disk0);
+		goto cleanup;
+	}
+	/* C 0 */
+	if (cg_write(cg_c, "memory.zswap.writeback", "0"))
+		goto cleanup;
+	disk0 = proc_vmstat("pswpout");
+	wb = knob_push(&c, cg_c, 3, &s);
+	print_stat("C at 0", &s);
+	if (wb != 0 || proc_vmstat("pswpout") != disk0) {
+		ksft_print_msg("with its own writeback off: zswpwb +%ld, pswpout +%ld (want 0 and 0)\n",
+			       wb, proc_vmstat("pswpout") - disk0);
+		goto cleanup;
+	}
+	if (verify(&c, "C"))
+		goto cleanup;
+	zs_worker_stop(&c);
+
+	/* the pool limit: C's entries stay, O's are written back */
+	/*
+	 * C at most a third of the threshold (a dense page takes a zbud page),
+	 * then O, twice 1.35% of RAM in pages: the pool is over 1% of RAM.
+	 * Every page is written, so that both can be verified.
+	 */
+	if (cg_write(cg_c, "memory.zswap.max", "max") ||
+	    zs_worker_start(&cbig, cg_c, threshold / 3, 0x6c, &ZS_PATTERN_DENSE) ||
+	    zs_worker_start(&o, cg_o, o_target * 2, 0x6f, &ZS_PATTERN_DENSE))
+		goto cleanup;
+	for (j = 0; j < 8; j++) {
+		if (zs_worker_call(&cbig, ZS_OP_FILL, j, 8) < 0)
+			goto cleanup;
+		zs_reclaim(cg_c, threshold / 3 / 8, 2);
+	}
+	for (j = 0; j < 8; j++) {
+		if (zs_worker_call(&o, ZS_OP_FILL, j, 8) < 0)
+			goto cleanup;
+		zs_reclaim(cg_o, o_target * 2 / 8, 2);
+	}
+	if (flushed_stat(cg_c, &sc0) || flushed_stat(cg_o, &so0))
+		goto cleanup;
+	ksft_print_msg("pool_total_size %ld KiB (C %ld KiB, O %ld KiB), threshold at max_pool_percent=1: %ld KiB\n",
+		       zswap_counter("pool_total_size") >> 10, sc0.zswap >> 10, so0.zswap >> 10,
+		       threshold >> 10);
+	if (zswap_counter("pool_total_size") <= total / 100 || sc0.zswap >= threshold / 2) {
+		ksft_print_msg("could not fill the pool past 1%% of RAM with C under half the threshold\n");
+		goto cleanup;
+	}
+	wb0 = zswap_counter("written_back_pages");
+	if (zswap_param_write("accept_threshold_percent", "90") ||
+	    zswap_param_write("max_pool_percent", "1"))
+		goto cleanup;
+	/* a store that finds the pool full starts the shrink worker */
+	if (zs_worker_call(&o, ZS_OP_FILL, 9, 8) < 0)
+		goto cleanup;
+	zs_reclaim(cg_o, 1L << 20, 1);
+	poll_until(zswap_counter("pool_total_size") < threshold, SETTLE_TIMEOUT_MS, waited);
+	done = zswap_counter("pool_total_size") < threshold;
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+	if (flushed_stat(cg_c, &sc1) || flushed_stat(cg_o, &so1))
+		goto cleanup;
+	ksft_print_msg("after %ld ms: pool %ld KiB; C zswpwb +%ld, O zswpwb +%ld, written_back_pages +%ld\n",
+		       waited, zswap_counter("pool_total_size") >> 10, sc1.zswpwb - sc0.zswpwb,
+		       so1.zswpwb - so0.zswpwb, zswap_counter("written_back_pages") - wb0);
+	if (sc1.zswpwb != sc0.zswpwb) {
+		ksft_print_msg("C's entries were written back at the pool limit with its writeback off\n");
+		goto cleanup;
+	}
+	if (!done || so1.zswpwb - so0.zswpwb <= 0) {
+		ksft_print_msg("the pool did not shrink under the threshold with O's entries\n");
+		goto cleanup;
+	}
+	if (verify(&cbig, "C") || verify(&o, "O"))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+	zs_worker_stop(&c);
+	zs_worker_stop(&cbig);
+	zs_worker_stop(&o);
+	cg_destroy(cg_c);
+	cg_destroy(cg_k);
+	cg_destroy(cg_o);
+	return ret;
+}
+
 #define T(x) { x, #x }
 struct zswap_test {
 	int (*fn)(void);
@@ -570,6 +745,7 @@ struct zswap_test {
 	T(test_zswap_own_writeback),
 	T(test_zswap_global_round_robin),
 	T(test_zswap_limit_lowered),
+	T(test_zswap_writeback_knob),
 };
 #undef T
 
