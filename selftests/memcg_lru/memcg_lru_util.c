@@ -730,7 +730,7 @@ int zswap_zpools(char names[][32], int max)
 	char list[256], *tok, *save;
 	int n = 0;
 
-	snprintf(list, sizeof(list), "%s", env && *env ? env : "zbud z3fold zsmalloc");
+	snprintf(list, sizeof(list), "%s", env && *env ? env : "zbud zsmalloc");
 	for (tok = strtok_r(list, " ,", &save); tok && n < max; tok = strtok_r(NULL, " ,", &save))
 		snprintf(names[n++], 32, "%s", tok);
 	return n;

@@ -242,7 +242,8 @@ void zswap_test_setup(const char *name, char *parent, struct zswap_params *saved
 
 /*
  * The zpools to run with: $ZSWAP_ZPOOLS (blank-separated), default
- * "zbud z3fold zsmalloc".  Returns how many were written to names.
+ * "zbud zsmalloc" (z3fold when named, see README).  Returns how many were
+ * written to names.
  */
 int zswap_zpools(char names[][32], int max);
 

@@ -17,12 +17,13 @@
  *                       store writes back at most two entries and the
  *                       usage falls to the limit, at max none again
  *   writeback_knob      memory.zswap.writeback 0 on a memcg or its parent:
- *                       no writeback for it, at its limit (the pages go
- *                       to the swap device) or at the pool limit (other
- *                       memcgs' entries go); bad input is refused
+ *                       no writeback for it, at its limit (the pages stay
+ *                       in memory) or at the pool limit (other memcgs'
+ *                       entries go); bad input is refused
  *
- * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud z3fold
- * zsmalloc"), with zswap enabled and lzo; every zswap parameter is put back at the end.
+ * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud
+ * zsmalloc"; z3fold runs when named), with zswap enabled and lzo; every
+ * zswap parameter is put back at the end.
  * On the unpatched 6.1 zswap there is no per-memcg writeback: memory.stat
  * has no zswpwb, stores over memory.zswap.max are rejected to the swap
  * device, and at the pool limit zbud writes back the oldest entries of the

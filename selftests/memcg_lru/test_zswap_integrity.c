@@ -63,12 +63,13 @@
  * While the rounds of zswap_integrity run, a thread takes CPU 1 offline
  * and back every ZSWAP_CHECK_HOTPLUG_MS (300; 0: never): a store, load or
  * writeback may have looked up the compression context of CPU 1 just
- * before, and goes on with it from CPU 0.
+ * before, and goes on with it from CPU 0.  A guest with one CPU has no
+ * CPU 1: the run says so and goes on without.
  *
  * Environment: ZSWAP_CHECK_MEMCGS (4), ZSWAP_CHECK_MB (32),
- * ZSWAP_CHECK_ROUNDS (2; make soak raises it), ZSWAP_ZPOOLS ("zbud z3fold
- * zsmalloc": one TAP line each).  ZSWAP_CHECK_SELFTEST=1 runs the
- * checker's self-test case only, ZSWAP_SWAPOFF_ONLY=1 the two swapoff
+ * ZSWAP_CHECK_ROUNDS (2; make soak raises it), ZSWAP_ZPOOLS ("zbud
+ * zsmalloc", z3fold when named: one TAP line each).
+ * ZSWAP_CHECK_SELFTEST=1 runs the checker's self-test case only, ZSWAP_SWAPOFF_ONLY=1 the two swapoff
  * cases only.  ZSWAP_SWAPOFF_CYCLES (20),
  * ZSWAP_SWAPOFF_MB (16 a worker), ZSWAP_SWAPOFF_ZPOOL (zsmalloc: before
  * the series decompressed without allocating, only its writeback could fail
