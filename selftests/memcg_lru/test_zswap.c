@@ -20,7 +20,17 @@
  *                       no writeback for it, at its limit (the pages stay
  *                       in memory) or at the pool limit (other memcgs'
  *                       entries go); bad input is refused
+ *   worker_backoff      a pool full of entries that cannot be written back
+ *                       (memory.zswap.writeback 0): the shrink worker every
+ *                       rejected store starts backs off instead of making
+ *                       one fruitless round of the memcg tree per store
+ *   shrinker            shrinker_enabled: memory.reclaim of a memcg with a
+ *                       large cold zswap footprint writes cold entries
+ *                       back, while the entries of a hot working set
+ *                       stay; with the shrinker off nothing is written back
  *
+ * $ZSWAP_TESTS (words, e.g. "shrinker backoff") runs only the cases whose
+ * names contain one of them; the others are reported as skipped.
  * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud
  * zsmalloc"; z3fold runs when named), with zswap enabled and lzo; every
  * zswap parameter is put back at the end.
@@ -737,6 +747,236 @@ cleanup:
 	return ret;
 }
 
+/*
+ *   zswap_test
+ *   `-- B   memory.zswap.writeback 0; twice 1.35% of RAM of dense pages in
+ *           zswap, then max_pool_percent=1: the pool is full, and none of
+ *           its entries may be written back
+ *
+ * B then pushes 16 MiB more: every store finds the pool full and is
+ * rejected (the page stays in memory), and starts the shrink worker, whose
+ * round of the memcg tree writes nothing back (debugfs
+ * shrink_worker_stalls).  With the back-off, the worker makes such rounds
+ * only now and then: at least one, and at most one for every ten rejected
+ * stores (pool_limit_hit).  Then B's writeback is turned on and B pushes
+ * 1 MiB at a time, 30 times at most, until the pool is under the limit:
+ * the back-off must end and the worker write B's entries back, taking the
+ * pool from over twice the limit to under 60% of that (zbud and zsmalloc
+ * get under the limit; z3fold frees its pages more slowly).  Both of B's
+ * workers read back intact.  On the base there is no shrink_worker_stalls.
+ */
+static int test_zswap_worker_backoff(void)
+{
+	long total = proc_meminfo_kb("MemTotal") * 1024L, fill = total * 135 / 10000 * 2;
+	struct zs_worker b = { .pid = -1 }, p = { .pid = -1 };
+	long limit = total / 100, hit0, stall0, hits, stalls, wb0, pool0, j;
+	int ret = KSFT_FAIL;
+	char cg[PATH_MAX] = "";
+
+	if (zswap_counter("shrink_worker_stalls") < 0) {
+		ksft_print_msg("no /sys/kernel/debug/zswap/shrink_worker_stalls: this kernel's shrink worker does not back off\n");
+		return KSFT_FAIL;
+	}
+	if (child_memcg("B", cg) || cg_write(cg, "memory.zswap.writeback", "0") ||
+	    zs_worker_start(&b, cg, fill, 0x62, &ZS_PATTERN_DENSE) ||
+	    zs_worker_start(&p, cg, 16L << 20, 0x63, &ZS_PATTERN_HALF))
+		goto cleanup;
+	for (j = 0; j < 8; j++) {
+		if (zs_worker_call(&b, ZS_OP_FILL, j, 8) < 0)
+			goto cleanup;
+		zs_reclaim(cg, fill / 8, 2);
+	}
+	if (zswap_counter("pool_total_size") <= total / 100) {
+		ksft_print_msg("pool_total_size %ld KiB: could not fill the pool past 1%% of RAM\n",
+			       zswap_counter("pool_total_size") >> 10);
+		goto cleanup;
+	}
+	if (zswap_param_write("max_pool_percent", "1"))
+		goto cleanup;
+	hit0 = zswap_counter("pool_limit_hit");
+	stall0 = zswap_counter("shrink_worker_stalls");
+	if (fill_and_push(&p, 1))
+		goto cleanup;
+	hits = zswap_counter("pool_limit_hit") - hit0;
+	stalls = zswap_counter("shrink_worker_stalls") - stall0;
+	ksft_print_msg("pool %ld KiB: %ld stores rejected at the pool limit, %ld fruitless rounds of the shrink worker\n",
+		       zswap_counter("pool_total_size") >> 10, hits, stalls);
+	if (hits < 1000) {
+		ksft_print_msg("fewer than 1000 stores found the pool full: the case tested nothing\n");
+		goto cleanup;
+	}
+	if (stalls < 1 || stalls * 10 > hits) {
+		ksft_print_msg("the shrink worker did not back off: %ld fruitless rounds for %ld rejected stores\n",
+			       stalls, hits);
+		goto cleanup;
+	}
+	/* writeback possible again: the back-off ends, the pool drains */
+	wb0 = zswap_counter("written_back_pages");
+	pool0 = zswap_counter("pool_total_size");
+	if (cg_write(cg, "memory.zswap.writeback", "1"))
+		goto cleanup;
+	for (j = 0; j < 30 && zswap_counter("pool_total_size") > limit; j++) {
+		if (zs_worker_call(&p, ZS_OP_FILL, 2 + j, 16) < 0)
+			goto cleanup;
+		zs_reclaim(cg, 1L << 20, 1);
+		usleep(100 * 1000);
+	}
+	ksft_print_msg("writeback on: pool %ld KiB after %ld pushes of 1 MiB (limit %ld KiB), written_back_pages +%ld\n",
+		       zswap_counter("pool_total_size") >> 10, j, limit >> 10,
+		       zswap_counter("written_back_pages") - wb0);
+	if (zswap_counter("pool_total_size") > pool0 * 6 / 10) {
+		ksft_print_msg("the pool did not drain once B could be written back: the back-off did not end\n");
+		goto cleanup;
+	}
+	if (verify(&b, "B") || verify(&p, "B's second worker"))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zs_worker_stop(&b);
+	zs_worker_stop(&p);
+	cg_destroy(cg);
+	return ret;
+}
+
+#define SHRINK_COLD	(32L << 20)	/* stored once, never read */
+#define SHRINK_HOT	(4L << 20)	/* read back before each pressure round */
+#define SHRINK_ROUNDS	3
+
+struct shrink_result {
+	long wb;		/* zswpwb during the pressure rounds */
+	long zswapped0, zswapped1;	/* bytes, before and after them */
+	long hot_zswpin, hot_pswpin;	/* the hot set's last read */
+};
+
+/*
+ * One run of the shrinker case in a new memcg: cold and hot pages pushed to
+ * zswap, the hot set read back once and pushed out again (its entries are
+ * now the newest, and recently swapped in), then SHRINK_ROUNDS times: ask
+ * memory.reclaim for more than the memcg has in memory, and read the hot
+ * set again. Finally the hot set is pushed out and read once more, with
+ * /proc/vmstat pswpin counting what came from the swap device.
+ */
+static int shrink_run(const char *name, int on, struct shrink_result *r)
+{
+	struct zs_worker cold = { .pid = -1 }, hot = { .pid = -1 };
+	struct zs_memcg_stat s0, s1, s2;
+	int ret = -1, i;
+	char cg[PATH_MAX] = "";
+	long pswpin0;
+
+	if (child_memcg(name, cg))
+		return -1;
+	if (zswap_param_write("shrinker_enabled", "N") ||
+	    zs_worker_start(&cold, cg, SHRINK_COLD, 0x73, &ZS_PATTERN_HALF) ||
+	    zs_worker_start(&hot, cg, SHRINK_HOT, 0x74, &ZS_PATTERN_HALF) ||
+	    fill_and_push(&cold, 1) || fill_and_push(&hot, 1) ||
+	    verify(&hot, "hot"))
+		goto out;
+	push(&hot);
+	if (flushed_stat(cg, &s0))
+		goto out;
+	print_stat(on ? "before, shrinker on" : "before, shrinker off", &s0);
+	if (s0.zswapped < (SHRINK_COLD + SHRINK_HOT) * 3 / 4) {
+		ksft_print_msg("only %ld KiB went to zswap\n", s0.zswapped >> 10);
+		goto out;
+	}
+
+	if (zswap_param_write("shrinker_enabled", on ? "Y" : "N"))
+		goto out;
+	for (i = 0; i < SHRINK_ROUNDS; i++) {
+		/* fails with EAGAIN: there is not that much to reclaim */
+		zs_reclaim(cg, SHRINK_COLD * 2, 1);
+		if (verify(&hot, "hot"))
+			goto out;
+	}
+	if (zswap_param_write("shrinker_enabled", "N"))
+		goto out;
+	push(&hot);
+	if (flushed_stat(cg, &s1))
+		goto out;
+	pswpin0 = proc_vmstat("pswpin");
+	if (verify(&hot, "hot") || flushed_stat(cg, &s2))
+		goto out;
+	print_stat(on ? "after, shrinker on" : "after, shrinker off", &s2);
+
+	r->wb = s1.zswpwb - s0.zswpwb;
+	r->zswapped0 = s0.zswapped;
+	r->zswapped1 = s1.zswapped;
+	r->hot_zswpin = s2.zswpin - s1.zswpin;
+	r->hot_pswpin = proc_vmstat("pswpin") - pswpin0;
+	ksft_print_msg("shrinker %s: zswpwb +%ld, zswapped %ld -> %ld KiB; the hot set's %ld pages read back: %ld from zswap, %ld from the swap device\n",
+		       on ? "on" : "off", r->wb, r->zswapped0 >> 10, r->zswapped1 >> 10,
+		       hot.pages, r->hot_zswpin, r->hot_pswpin);
+	/* every cold page, from wherever it is now */
+	ret = verify(&cold, "cold");
+out:
+	zswap_param_write("shrinker_enabled", "N");
+	zs_worker_stop(&cold);
+	zs_worker_stop(&hot);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * zswap_test/shrinker_off, shrinker_on: the zswap shrinker (shrinker_enabled).
+ * A memcg holds 32 MiB of cold pages and a 4 MiB hot set in zswap; swap
+ * readahead is off (vm.page-cluster 0), so that every page read is one
+ * swapin.  Memory pressure is memory.reclaim asking for more than the
+ * memcg has in memory, which reclaims down to priority 0 and so shrinks
+ * the slab caches, zswap's shrinker among them, to the full.
+ *
+ *   off  nothing is written back, zswapped does not fall (as on the base)
+ *   on   zswpwb rises by at least a third of the cold pages, zswapped falls
+ *        by at least a quarter of the cold bytes, and the hot set's last
+ *        read comes from zswap (at least 90% zswpin, at most 10% pswpin):
+ *        its entries are the newest and recently swapped in, which the
+ *        shrinker leaves alone
+ *
+ * Every page is verified.  On the base there is no shrinker_enabled.
+ */
+static int test_zswap_shrinker(void)
+{
+	long hot_pages = SHRINK_HOT / ZS_PAGE, cold_pages = SHRINK_COLD / ZS_PAGE;
+	struct shrink_result off = { 0 }, on = { 0 };
+	char was[8], cluster[16] = "";
+	int ret = KSFT_FAIL;
+
+	if (zswap_param_read("shrinker_enabled", was, sizeof(was))) {
+		ksft_print_msg("no /sys/module/zswap/parameters/shrinker_enabled: this kernel has no zswap shrinker (the unpatched base)\n");
+		return KSFT_FAIL;
+	}
+	if (file_read("/proc/sys/vm/page-cluster", cluster, sizeof(cluster)) <= 0 ||
+	    file_write("/proc/sys/vm/page-cluster", "0"))
+		goto restore;
+
+	if (shrink_run("shrink_off", 0, &off) || shrink_run("shrink_on", 1, &on))
+		goto restore;
+	/* stores of other pages of the workers' processes may add a few */
+	if (off.wb || off.zswapped1 < off.zswapped0) {
+		ksft_print_msg("with the shrinker off, the pressure wrote back %ld entries, zswapped %ld -> %ld KiB\n",
+			       off.wb, off.zswapped0 >> 10, off.zswapped1 >> 10);
+		goto restore;
+	}
+	if (on.wb < cold_pages / 3 || on.zswapped0 - on.zswapped1 < SHRINK_COLD / 4) {
+		ksft_print_msg("with the shrinker on: zswpwb +%ld (want %ld or more), zswapped -%ld KiB (want %ld or more)\n",
+			       on.wb, cold_pages / 3, (on.zswapped0 - on.zswapped1) >> 10,
+			       SHRINK_COLD / 4 >> 10);
+		goto restore;
+	}
+	if (on.hot_zswpin < hot_pages * 9 / 10 || on.hot_pswpin > hot_pages / 10) {
+		ksft_print_msg("the shrinker wrote back the hot set: %ld of its %ld pages came from zswap, %ld from disk\n",
+			       on.hot_zswpin, hot_pages, on.hot_pswpin);
+		goto restore;
+	}
+	ret = KSFT_PASS;
+restore:
+	zswap_param_write("shrinker_enabled", was);
+	if (cluster[0])
+		file_write("/proc/sys/vm/page-cluster", cluster);
+	return ret;
+}
+
 #define T(x) { x, #x }
 struct zswap_test {
 	int (*fn)(void);
@@ -747,8 +987,25 @@ struct zswap_test {
 	T(test_zswap_global_round_robin),
 	T(test_zswap_limit_lowered),
 	T(test_zswap_writeback_knob),
+	T(test_zswap_worker_backoff),
+	T(test_zswap_shrinker),
 };
 #undef T
+
+/* $ZSWAP_TESTS: run only the cases whose names contain one of its words */
+static int selected(const char *name)
+{
+	const char *only = getenv("ZSWAP_TESTS");
+	char words[256], *w, *save;
+
+	if (!only || !*only)
+		return 1;
+	snprintf(words, sizeof(words), "%s", only);
+	for (w = strtok_r(words, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+		if (strstr(name, w))
+			return 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -767,7 +1024,7 @@ int main(int argc, char **argv)
 		if (err)
 			ksft_print_msg("zpool %s is not available: %s\n", zpool, strerror(-err));
 		for (i = 0; i < (int)ARRAY_SIZE(tests); i++) {
-			if (err) {
+			if (err || !selected(tests[i].name)) {
 				ksft_test_result_skip("%s %s\n", tests[i].name, zpool);
 				continue;
 			}
