@@ -761,16 +761,17 @@ cleanup:
  * second of the push plus 16 for the ramp-up, however many stores were
  * rejected (pool_limit_hit, hundreds of thousands: memory.reclaim retries).  Then B's writeback is turned on and B pushes
  * 1 MiB at a time, 30 times at most, until the pool is under the limit:
- * the back-off must end and the worker write B's entries back, taking the
- * pool from over twice the limit to under 60% of that (zbud and zsmalloc
- * get under the limit; z3fold frees its pages more slowly).  Both of B's
+ * the back-off must end and the worker write at least 1000 of B's entries
+ * back (how far the pool falls varies: entries whose writeback fails, as
+ * those whose pages are in the swap cache, make runs that write nothing
+ * back, and those back off too).  Both of B's
  * workers read back intact.  On the base there is no shrink_worker_stalls.
  */
 static int test_zswap_worker_backoff(void)
 {
 	long total = proc_meminfo_kb("MemTotal") * 1024L, fill = total * 135 / 10000 * 2;
 	struct zs_worker b = { .pid = -1 }, p = { .pid = -1 };
-	long limit = total / 100, hit0, stall0, hits, stalls, wb0, pool0, j, t0, ms;
+	long limit = total / 100, hit0, stall0, hits, stalls, wb0, j, t0, ms;
 	int ret = KSFT_FAIL;
 	char cg[PATH_MAX] = "";
 
@@ -815,7 +816,6 @@ static int test_zswap_worker_backoff(void)
 	}
 	/* writeback possible again: the back-off ends, the pool drains */
 	wb0 = zswap_counter("written_back_pages");
-	pool0 = zswap_counter("pool_total_size");
 	if (cg_write(cg, "memory.zswap.writeback", "1"))
 		goto cleanup;
 	for (j = 0; j < 30 && zswap_counter("pool_total_size") > limit; j++) {
@@ -827,8 +827,8 @@ static int test_zswap_worker_backoff(void)
 	ksft_print_msg("writeback on: pool %ld KiB after %ld pushes of 1 MiB (limit %ld KiB), written_back_pages +%ld\n",
 		       zswap_counter("pool_total_size") >> 10, j, limit >> 10,
 		       zswap_counter("written_back_pages") - wb0);
-	if (zswap_counter("pool_total_size") > pool0 * 6 / 10) {
-		ksft_print_msg("the pool did not drain once B could be written back: the back-off did not end\n");
+	if (zswap_counter("written_back_pages") - wb0 < 1000) {
+		ksft_print_msg("fewer than 1000 of B's entries written back once it could be: the back-off did not end\n");
 		goto cleanup;
 	}
 	if (verify(&b, "B") || verify(&p, "B's second worker"))
