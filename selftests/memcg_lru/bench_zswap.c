@@ -24,6 +24,14 @@
  *                       written_back_pages.  "-" when nothing was written
  *                       back at all (the base: A's stores were rejected)
  *   zswap_wb_own_pages, zswap_wb_other_pages  the two counts behind it
+ *   zswap_store_us_p50/_p99_shrinker_off/_on  store latency under memory
+ *                       pressure, shrinker_enabled 0 and 1: a memcg holds
+ *                       32 MiB of cold entries in zswap and 32 MiB of
+ *                       resident pages; memory.reclaim of 256 KiB at a time
+ *                       (which also runs the memcg's shrinkers) divided by
+ *                       the pages it stored.  Patched only: the base has no
+ *                       zswap shrinker
+ *   zswap_shrinker_wb_pages  what the shrinker wrote back meanwhile (zswpwb)
  *
  * BENCH_ZSWAP_MB (default 64) sizes the latency memcg.
  */
@@ -223,6 +231,64 @@ static int bench_own_share(void)
 	return 0;
 }
 
+/* Store latency under pressure with the zswap shrinker off (0) or on (1). */
+static int bench_shrinker_one(int on)
+{
+	long samples = (32L << 20) / (256L << 10), n = 0, i, out0, out1, wb0, t;
+	struct zs_worker cold = {}, hot = {};
+	char cg[PATH_MAX], name[16], val[2] = { '0' + on, '\0' };
+	double store[128];
+	int ret = -1;
+
+	snprintf(name, sizeof(name), "shrinker%d", on);
+	if (zswap_param_write("shrinker_enabled", val) ||
+	    setup(name, &cold, cg, 32L << 20, 0xc01d, &ZS_PATTERN_HALF))
+		return -1;
+	push(cg, 32L << 20);
+	if (zs_worker_start(&hot, cg, 32L << 20, 0x407, &ZS_PATTERN_HALF) ||
+	    zs_worker_call(&hot, ZS_OP_FILL, 1, 1) != hot.pages)
+		goto out;
+	wb0 = zs_memcg_stat_key(cg, "zswpwb");
+	out0 = zs_memcg_stat_key(cg, "zswpout");
+	for (i = 0; i < samples && n < (long)(sizeof(store) / sizeof(*store)); i++) {
+		t = zs_usec();
+		cg_write(cg, "memory.reclaim", "256K");
+		t = zs_usec() - t;
+		out1 = zs_memcg_stat_key(cg, "zswpout");
+		if (out1 > out0)
+			store[n++] = (double)t / (out1 - out0);
+		out0 = out1;
+	}
+	if (!n)
+		goto out;
+	qsort(store, n, sizeof(*store), zs_cmp_double);
+	snprintf(name, sizeof(name), "_shrinker_%s", on ? "on" : "off");
+	printf("BENCH zswap_store_us_p50%s%s %.2f us\n", name, suffix,
+	       zs_percentile(store, n, 50));
+	printf("BENCH zswap_store_us_p99%s%s %.2f us\n", name, suffix,
+	       zs_percentile(store, n, 99));
+	if (on)
+		bench("zswap_shrinker_wb_pages", zs_memcg_stat_key(cg, "zswpwb") - wb0, "pages");
+	fflush(stdout);
+	ret = 0;
+out:
+	zs_worker_stop(&hot);
+	teardown(&cold, cg);
+	return ret;
+}
+
+static int bench_shrinker(void)
+{
+	char was[8];
+	int ret;
+
+	if (zswap_param_read("shrinker_enabled", was, sizeof(was)))
+		return 0;	/* the base: no zswap shrinker, no rows */
+	ret = bench_shrinker_one(0) | bench_shrinker_one(1);
+	zswap_param_write("shrinker_enabled", was);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *zpool = argc > 1 ? argv[1] : "zbud";
@@ -251,6 +317,7 @@ int main(int argc, char **argv)
 	ret |= bench_wb_memcg();
 	ret |= bench_own_share();
 	ret |= bench_wb_global();
+	ret |= bench_shrinker();
 	zswap_params_restore(&saved);
 	rmdir(parent);
 	return ret ? 1 : 0;

@@ -724,13 +724,13 @@ void zswap_test_setup(const char *name, char *parent, struct zswap_params *saved
 	signal(SIGPIPE, SIG_IGN);	/* a dead worker's pipe: an error, not our death */
 }
 
-int zswap_zpools(char names[][32], int max)
+int zswap_zpools(char names[][32], int max, const char *def)
 {
 	const char *env = getenv("ZSWAP_ZPOOLS");
 	char list[256], *tok, *save;
 	int n = 0;
 
-	snprintf(list, sizeof(list), "%s", env && *env ? env : "zbud zsmalloc");
+	snprintf(list, sizeof(list), "%s", env && *env ? env : def);
 	for (tok = strtok_r(list, " ,", &save); tok && n < max; tok = strtok_r(NULL, " ,", &save))
 		snprintf(names[n++], 32, "%s", tok);
 	return n;
@@ -968,13 +968,15 @@ static long worker_fill(struct zs_worker *w, char *mem, unsigned long gen, long 
 	return n;
 }
 
-static long worker_verify(struct zs_worker *w, char *mem)
+static long worker_verify(struct zs_worker *w, char *mem, unsigned long first, long stride)
 {
 	struct zs_mismatch m;
 	long i, bad = 0;
 
 	w->bad->index = -1;
 	for (i = 0; i < w->pages; i++) {
+		if (stride > 1 && (unsigned long)i % stride != first % stride)
+			continue;
 		if (!zs_check_page(mem + i * ZS_PAGE, &w->pat, w->seed, i, w->gen[i], &m))
 			continue;
 		if (!bad++)
@@ -982,6 +984,25 @@ static long worker_verify(struct zs_worker *w, char *mem)
 	}
 	w->bad->pages = bad;
 	return bad;
+}
+
+/*
+ * Read fault first, so that the page stays in the swap cache with its swap
+ * entry (a write fault, or one in a VM_LOCKED range, frees the entry).
+ */
+static long worker_mlock(struct zs_worker *w, char *mem, unsigned long first, long stride)
+{
+	long i, n = 0;
+
+	for (i = 0; i < w->pages; i++) {
+		if (stride > 1 && (unsigned long)i % stride != first % stride)
+			continue;
+		(void)*(volatile char *)(mem + i * ZS_PAGE);
+		if (mlock(mem + i * ZS_PAGE, ZS_PAGE))
+			return -1;
+		n++;
+	}
+	return n;
 }
 
 static long worker_touch_timed(struct zs_worker *w, char *mem)
@@ -1031,10 +1052,13 @@ static void __attribute__((noreturn)) worker_main(struct zs_worker *w)
 			ret = worker_fill(w, mem, cmd.arg, cmd.arg2);
 			break;
 		case ZS_OP_VERIFY:
-			ret = worker_verify(w, mem);
+			ret = worker_verify(w, mem, cmd.arg, cmd.arg2);
 			break;
 		case ZS_OP_TOUCH_TIMED:
 			ret = worker_touch_timed(w, mem);
+			break;
+		case ZS_OP_MLOCK:
+			ret = worker_mlock(w, mem, cmd.arg, cmd.arg2);
 			break;
 		case ZS_OP_CORRUPT:
 			mem[cmd.arg * ZS_PAGE + cmd.arg2] ^= 0x5a;

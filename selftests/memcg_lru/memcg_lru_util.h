@@ -241,11 +241,10 @@ const char *zswap_missing(const char *memcg);
 void zswap_test_setup(const char *name, char *parent, struct zswap_params *saved);
 
 /*
- * The zpools to run with: $ZSWAP_ZPOOLS (blank-separated), default
- * "zbud zsmalloc" (z3fold when named, see README).  Returns how many were
- * written to names.
+ * The zpools to run with: $ZSWAP_ZPOOLS (blank-separated), default @def.
+ * Returns how many were written to names.
  */
-int zswap_zpools(char names[][32], int max);
+int zswap_zpools(char names[][32], int max, const char *def);
 
 /* ---- a memcg's zswap statistics (cgroup v2) ---- */
 
@@ -324,9 +323,12 @@ void zs_print_mismatch(const char *who, const struct zs_mismatch *m);
 
 enum zs_op {
 	ZS_OP_FILL,		/* arg: gen, arg2: stride (pages i % stride == gen % stride) */
-	ZS_OP_VERIFY,		/* read every page, compare; result: bad pages */
+	ZS_OP_VERIFY,		/* read and compare the pages FILL's arg, arg2 name
+				 * (0, 0: all); result: bad pages */
 	ZS_OP_TOUCH_TIMED,	/* time the first access to each non-resident page */
 	ZS_OP_CORRUPT,		/* arg: page, arg2: offset; flip one byte */
+	ZS_OP_MLOCK,		/* read, then mlock, the pages FILL's arg, arg2
+				 * name; result: pages locked */
 	ZS_OP_EXIT,
 };
 

@@ -5,6 +5,9 @@
  *
  *   usage               pages pushed out with memory.reclaim go to zswap,
  *                       compressed, and come back intact (the base passes)
+ *   migrate             compaction migrates the pool's pages: the data
+ *                       reads back intact, and destroying the pool
+ *                       afterwards finds none of its objects left over
  *   own_writeback       a store that would take a memcg over its
  *                       memory.zswap.max first writes back that memcg's own
  *                       oldest entries, then succeeds; a sibling's entries
@@ -32,7 +35,7 @@
  * $ZSWAP_TESTS (words, e.g. "shrinker backoff") runs only the cases whose
  * names contain one of them; the others are reported as skipped.
  * Every case runs once per zpool in $ZSWAP_ZPOOLS (default "zbud
- * zsmalloc"; z3fold runs when named), with zswap enabled and lzo; every
+ * zsmalloc z3fold"), with zswap enabled and lzo; every
  * zswap parameter is put back at the end.
  * On the unpatched 6.1 zswap there is no per-memcg writeback: memory.stat
  * has no zswpwb, stores over memory.zswap.max are rejected to the swap
@@ -49,12 +52,17 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
 
 #include "kselftest.h"
 #include "cgroup_util.h"
@@ -159,6 +167,222 @@ static int test_zswap_usage(void)
 cleanup:
 	zs_worker_stop(&w);
 	cg_destroy(cg);
+	return ret;
+}
+
+/* /dev/kmsg, positioned at its end: what the kernel logs from now on */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Prints and counts the records logged since kmsg_open() holding a or b. */
+static int kmsg_count(int fd, const char *a, const char *b)
+{
+	char rec[1024];
+	int found = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten records */
+			continue;
+		if (n <= 0)
+			return found;
+		rec[n] = '\0';
+		if (strstr(rec, a) || strstr(rec, b)) {
+			ksft_print_msg("kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+			found++;
+		}
+	}
+}
+
+struct swap_dev {
+	char path[PATH_MAX];
+	int prio;
+};
+
+/* swapon the @n devices swaps_off() took off, with their priorities */
+static int swaps_on(const struct swap_dev *dev, int n)
+{
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		int flags = dev[i].prio >= 0 ?
+			SWAP_FLAG_PREFER | (dev[i].prio & SWAP_FLAG_PRIO_MASK) : 0;
+
+		if (swapon(dev[i].path, flags)) {
+			ksft_print_msg("swapon %s: %s\n", dev[i].path, strerror(errno));
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+/* swapoff every swap device, remembering them in @dev; how many, or -1 */
+static int swaps_off(struct swap_dev *dev, int max)
+{
+	char line[PATH_MAX + 64], type[16];
+	long size, used;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f || !fgets(line, sizeof(line), f)) {	/* the header */
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	while (n < max && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%4095s %15s %ld %ld %d", dev[n].path, type, &size, &used,
+			   &dev[n].prio) == 5)
+			n++;
+	fclose(f);
+	for (int i = 0; i < n; i++)
+		if (swapoff(dev[i].path)) {
+			ksft_print_msg("swapoff %s: %s\n", dev[i].path, strerror(errno));
+			swaps_on(dev, i);
+			return -1;
+		}
+	return n;
+}
+
+/*
+ * A process holding @bytes of anon memory, faulted in: the page allocator
+ * hands out the highest free pages first, so what is allocated after it
+ * comes from low memory, where compaction's migration scanner starts.
+ * Returns its pid, or -1.
+ */
+static pid_t hog_start(long bytes)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(pfd[0]);
+		if (mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) == MAP_FAILED)
+			_exit(1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid > 0 && read(pfd[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+static void hog_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * zswap_test/migrate: 16 MiB in zswap, stored while a hog holds all but
+ * 384 MiB of the free memory (so the pool's pages are low in memory), then
+ * the hog exits and /proc/sys/vm/compact_memory (three times) migrates the
+ * pool's movable pages (z3fold's and zsmalloc's; zbud's are not movable).
+ * The data reads back intact.  Then the entries are freed and the pool
+ * destroyed (the zpool switched away and back; if other processes have
+ * entries in the pool, which keep it alive, the swap devices are switched
+ * off and on first): the kernel must not report objects left in the
+ * pool's caches (which needs them unmerged: make test boots with
+ * slab_nomerge).  On 6.1 a migrated z3fold page kept the PAGE_CLAIMED bit
+ * of its isolation for good, z3fold_free() then never freed a handle of
+ * it, and destroying the pool found the handle slots ("Objects remaining
+ * in z3fold_handle").
+ */
+static int test_zswap_migrate(void)
+{
+	long pages = (16L << 20) / ZS_PAGE, mig, stored, i;
+	struct stat st;
+	const char *away = strcmp(zpool, "zbud") ? "zbud" : "zsmalloc";
+	struct zs_worker w = { .pid = -1 };
+	int ret = KSFT_FAIL, kmsg, left, nr_swaps = 0;
+	struct swap_dev swaps[8];
+	pid_t hog = -1;
+	char cg[PATH_MAX];
+
+	kmsg = kmsg_open();
+	if (kmsg < 0) {
+		ksft_print_msg("cannot read /dev/kmsg: %s\n", strerror(errno));
+		return KSFT_FAIL;
+	}
+	if (child_memcg("migrate", cg))
+		goto out;
+	/* the pool's pages in low memory, the hog's freed above them */
+	hog = hog_start((proc_meminfo_kb("MemFree") << 10) - (384L << 20));
+	if (hog < 0) {
+		ksft_print_msg("could not start the memory hog\n");
+		goto out;
+	}
+	if (zs_worker_start(&w, cg, pages * ZS_PAGE, 0x316, &ZS_PATTERN_HALF) ||
+	    fill_and_push(&w, 1))
+		goto out;
+	hog_stop(hog);
+	hog = -1;
+	mig = proc_vmstat("pgmigrate_success");
+	for (i = 0; i < 3; i++)
+		if (file_write("/proc/sys/vm/compact_memory", "1"))
+			goto out;
+	ksft_print_msg("compaction migrated %ld pages, %ld KiB in zswap\n",
+		       proc_vmstat("pgmigrate_success") - mig,
+		       zs_memcg_stat_key(cg, "zswapped") >> 10);
+	if (verify(&w, "migrate"))
+		goto out;
+	/*
+	 * Free every entry, so that switching the zpool away destroys the
+	 * old pool (an entry holds a reference on its pool).
+	 */
+	zs_worker_stop(&w);
+	stored = zswap_counter("stored_pages");
+	if (stored) {
+		/* other processes' entries: swapoff brings them back to memory */
+		ksft_print_msg("%ld entries of other processes: swapoff and on again\n", stored);
+		nr_swaps = swaps_off(swaps, ARRAY_SIZE(swaps));
+		if (nr_swaps < 0)
+			goto out;
+	}
+	if (zswap_counter("stored_pages")) {
+		ksft_print_msg("%ld entries still in zswap\n", zswap_counter("stored_pages"));
+		goto out;
+	}
+	if (zswap_use(away) || zswap_use(zpool))
+		goto out;
+	sleep(1);	/* the pool is destroyed from a work item after RCU */
+	left = kmsg_count(kmsg, "Objects remaining", "still has objects");
+	if (left) {
+		ksft_print_msg("destroying the %s pool found objects of it left over\n", zpool);
+		goto out;
+	}
+	/* a merged cache is only put, not checked, when the pool is destroyed */
+	if (!strcmp(zpool, "z3fold") && !lstat("/sys/kernel/slab/z3fold_handle", &st) &&
+	    S_ISLNK(st.st_mode))
+		ksft_print_msg("z3fold_handle was merged with another slab cache: no leak check (boot with slab_nomerge)\n");
+	ret = KSFT_PASS;
+out:
+	hog_stop(hog);
+	if (swaps_on(swaps, nr_swaps))
+		ret = KSFT_FAIL;
+	zs_worker_stop(&w);
+	cg_destroy(cg);
+	close(kmsg);
 	return ret;
 }
 
@@ -759,21 +983,24 @@ cleanup:
  * shrink_worker_stalls).  With the back-off (up to a second), the worker
  * makes such runs only now and then: at least one, and at most two a
  * second of the push plus 16 for the ramp-up, however many stores were
- * rejected (pool_limit_hit, hundreds of thousands: memory.reclaim retries).  Then B's writeback is turned on and B pushes
- * 1 MiB at a time, 30 times at most, until the pool is under the limit:
- * the back-off must end and the worker write at least 1000 of B's entries
- * back (how far the pool falls varies: entries whose writeback fails, as
- * those whose pages are in the swap cache, make runs that write nothing
- * back, and those back off too).  Both of B's
- * workers read back intact.  On the base there is no shrink_worker_stalls.
+ * rejected (pool_limit_hit, hundreds of thousands: memory.reclaim
+ * retries).  B's first slice (an eighth, ~2600 entries) was read back and
+ * mlocked right after it was pushed out: its pages stay in the swap cache,
+ * so its entries, at the head of B's lists, fail writeback.  B's writeback
+ * is turned on, and a new memcg C with memory.zswap.writeback 0 (only B's
+ * entries can make room) pushes 1 MiB at a time, 30 times at most, until
+ * the pool is under the limit.  The back-off must end and the worker walk
+ * past B's failing heads: at least 1000 of B's entries are written back.
+ * Both of B's workers read back intact.  On the base there is no
+ * shrink_worker_stalls.
  */
 static int test_zswap_worker_backoff(void)
 {
 	long total = proc_meminfo_kb("MemTotal") * 1024L, fill = total * 135 / 10000 * 2;
-	struct zs_worker b = { .pid = -1 }, p = { .pid = -1 };
-	long limit = total / 100, hit0, stall0, hits, stalls, wb0, j, t0, ms;
+	struct zs_worker b = { .pid = -1 }, p = { .pid = -1 }, q = { .pid = -1 };
+	long limit = total / 100, hit0, stall0, hits, stalls, wb0, j, t0, ms, locked;
+	char cg[PATH_MAX] = "", cg_c[PATH_MAX] = "", cluster[16];
 	int ret = KSFT_FAIL;
-	char cg[PATH_MAX] = "";
 
 	if (zswap_counter("shrink_worker_stalls") < 0) {
 		ksft_print_msg("no /sys/kernel/debug/zswap/shrink_worker_stalls: this kernel's shrink worker does not back off\n");
@@ -787,6 +1014,18 @@ static int test_zswap_worker_backoff(void)
 		if (zs_worker_call(&b, ZS_OP_FILL, j, 8) < 0)
 			goto cleanup;
 		zs_reclaim(cg, fill / 8, 2);
+		if (j)
+			continue;
+		/* the first slice, B's oldest entries, read back and locked */
+		if (file_read("/proc/sys/vm/page-cluster", cluster, sizeof(cluster)) <= 0 ||
+		    file_write("/proc/sys/vm/page-cluster", "0"))
+			goto cleanup;
+		locked = zs_worker_call(&b, ZS_OP_MLOCK, 0, 8);
+		file_write("/proc/sys/vm/page-cluster", cluster);
+		if (locked <= 0) {
+			ksft_print_msg("could not read and mlock B's first slice\n");
+			goto cleanup;
+		}
 	}
 	if (zswap_counter("pool_total_size") <= total / 100) {
 		ksft_print_msg("pool_total_size %ld KiB: could not fill the pool past 1%% of RAM\n",
@@ -814,14 +1053,22 @@ static int test_zswap_worker_backoff(void)
 			       stalls, ms, ms / 500 + 16, hits);
 		goto cleanup;
 	}
-	/* writeback possible again: the back-off ends, the pool drains */
+	/*
+	 * Writeback possible again: the back-off ends, the pool drains.  The
+	 * stores that start the worker now come from C, whose entries may not
+	 * be written back either, so that only B's entries can make room,
+	 * and B, under no pressure, keeps the pages it read.
+	 */
+	if (child_memcg("C", cg_c) || cg_write(cg_c, "memory.zswap.writeback", "0") ||
+	    zs_worker_start(&q, cg_c, 16L << 20, 0x64, &ZS_PATTERN_HALF))
+		goto cleanup;
 	wb0 = zswap_counter("written_back_pages");
 	if (cg_write(cg, "memory.zswap.writeback", "1"))
 		goto cleanup;
 	for (j = 0; j < 30 && zswap_counter("pool_total_size") > limit; j++) {
-		if (zs_worker_call(&p, ZS_OP_FILL, 2 + j, 16) < 0)
+		if (zs_worker_call(&q, ZS_OP_FILL, j, 16) < 0)
 			goto cleanup;
-		zs_reclaim(cg, 1L << 20, 1);
+		zs_reclaim(cg_c, 1L << 20, 1);
 		usleep(100 * 1000);
 	}
 	ksft_print_msg("writeback on: pool %ld KiB after %ld pushes of 1 MiB (limit %ld KiB), written_back_pages +%ld\n",
@@ -838,7 +1085,10 @@ cleanup:
 	zswap_param_write("max_pool_percent", saved.max_pool_percent);
 	zs_worker_stop(&b);
 	zs_worker_stop(&p);
+	zs_worker_stop(&q);
 	cg_destroy(cg);
+	if (cg_c[0])
+		cg_destroy(cg_c);
 	return ret;
 }
 
@@ -986,6 +1236,7 @@ struct zswap_test {
 	const char *name;
 } tests[] = {
 	T(test_zswap_usage),
+	T(test_zswap_migrate),
 	T(test_zswap_own_writeback),
 	T(test_zswap_global_round_robin),
 	T(test_zswap_limit_lowered),
@@ -1019,7 +1270,7 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	zswap_test_setup(PARENT, parent, &saved);
 
-	nr_zpools = zswap_zpools(zpools, 8);
+	nr_zpools = zswap_zpools(zpools, 8, "zbud zsmalloc z3fold");
 	ksft_set_plan(nr_zpools * ARRAY_SIZE(tests));
 	for (z = 0; z < nr_zpools; z++) {
 		zpool = zpools[z];

@@ -886,7 +886,7 @@ int main(int argc, char **argv)
 				   MAX_WORKERS);
 	zswap_test_setup(PARENT, parent, &saved);
 
-	nr_zpools = zswap_zpools(zpools, 8);
+	nr_zpools = zswap_zpools(zpools, 8, "zbud zsmalloc");
 	if (only_swapoff) {
 		ksft_set_plan(2);
 		goto swapoff;
