@@ -1005,6 +1005,20 @@ static long worker_mlock(struct zs_worker *w, char *mem, unsigned long first, lo
 	return n;
 }
 
+static long worker_drop(struct zs_worker *w, char *mem, unsigned long first, long stride)
+{
+	long i, n = 0;
+
+	for (i = 0; i < w->pages; i++) {
+		if (stride > 1 && (unsigned long)i % stride != first % stride)
+			continue;
+		if (madvise(mem + i * ZS_PAGE, ZS_PAGE, MADV_DONTNEED))
+			return -1;
+		n++;
+	}
+	return n;
+}
+
 static long worker_touch_timed(struct zs_worker *w, char *mem)
 {
 	unsigned char *vec = malloc(w->pages);
@@ -1056,6 +1070,9 @@ static void __attribute__((noreturn)) worker_main(struct zs_worker *w)
 			break;
 		case ZS_OP_TOUCH_TIMED:
 			ret = worker_touch_timed(w, mem);
+			break;
+		case ZS_OP_DROP:
+			ret = worker_drop(w, mem, cmd.arg, cmd.arg2);
 			break;
 		case ZS_OP_MLOCK:
 			ret = worker_mlock(w, mem, cmd.arg, cmd.arg2);

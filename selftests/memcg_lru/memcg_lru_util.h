@@ -329,6 +329,8 @@ enum zs_op {
 	ZS_OP_CORRUPT,		/* arg: page, arg2: offset; flip one byte */
 	ZS_OP_MLOCK,		/* read, then mlock, the pages FILL's arg, arg2
 				 * name; result: pages locked */
+	ZS_OP_DROP,		/* MADV_DONTNEED the pages FILL's arg, arg2 name
+				 * (their swap entries are freed); result: pages */
 	ZS_OP_EXIT,
 };
 

@@ -298,19 +298,23 @@ static void hog_stop(pid_t pid)
  * 384 MiB of the free memory (so the pool's pages are low in memory), then
  * the hog exits and /proc/sys/vm/compact_memory (three times) migrates the
  * pool's movable pages (z3fold's and zsmalloc's; zbud's are not movable).
- * The data reads back intact.  Then the entries are freed and the pool
- * destroyed (the zpool switched away and back; if other processes have
- * entries in the pool, which keep it alive, the swap devices are switched
- * off and on first): the kernel must not report objects left in the
- * pool's caches (which needs them unmerged: make test boots with
- * slab_nomerge).  On 6.1 a migrated z3fold page kept the PAGE_CLAIMED bit
- * of its isolation for good, z3fold_free() then never freed a handle of
- * it, and destroying the pool found the handle slots ("Objects remaining
- * in z3fold_handle").
+ * Three quarters of the entries are freed, a quarter at a time (pages
+ * drop to one object, and z3fold's compaction moves objects between
+ * pages), and the rest reads back intact.  Then the entries are freed and
+ * the pool destroyed (the zpool switched away and back; if other processes
+ * have entries in the pool, which keep it alive, the swap devices are
+ * switched off and on first): the kernel must not report objects left in
+ * the pool's caches (which needs them unmerged: make test boots with
+ * slab_nomerge).  On 6.1 z3fold leaked handle slots three ways: a
+ * migrated page kept the PAGE_CLAIMED bit of its isolation for good, so
+ * z3fold_free() never freed a handle of it; an object freed while its
+ * page was isolated kept its slot; and a page given slots only for
+ * compaction to move an object into never freed them.  Destroying the
+ * pool then found them ("Objects remaining in z3fold_handle").
  */
 static int test_zswap_migrate(void)
 {
-	long pages = (16L << 20) / ZS_PAGE, mig, stored, i;
+	long pages = (16L << 20) / ZS_PAGE, mig, stored, i, bad;
 	struct stat st;
 	const char *away = strcmp(zpool, "zbud") ? "zbud" : "zsmalloc";
 	struct zs_worker w = { .pid = -1 };
@@ -344,8 +348,22 @@ static int test_zswap_migrate(void)
 	ksft_print_msg("compaction migrated %ld pages, %ld KiB in zswap\n",
 		       proc_vmstat("pgmigrate_success") - mig,
 		       zs_memcg_stat_key(cg, "zswapped") >> 10);
-	if (verify(&w, "migrate"))
+	/*
+	 * Free three quarters of the entries, a quarter at a time, so that
+	 * pages keep dropping to one object and z3fold's compaction moves
+	 * objects between pages; then read the rest back.
+	 */
+	for (i = 0; i < 3; i++) {
+		if (zs_worker_call(&w, ZS_OP_DROP, i, 4) <= 0)
+			goto out;
+		usleep(200 * 1000);
+	}
+	bad = zs_worker_call(&w, ZS_OP_VERIFY, 3, 4);
+	if (bad) {
+		if (bad > 0)
+			zs_print_mismatch("migrate", w.bad);
 		goto out;
+	}
 	/*
 	 * Free every entry, so that switching the zpool away destroys the
 	 * old pool (an entry holds a reference on its pool).
