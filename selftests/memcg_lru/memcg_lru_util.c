@@ -954,12 +954,18 @@ struct zs_cmd {
 	long arg, arg2;
 };
 
+/* The pages an op with arg, arg2 names: i % stride == arg % stride (all if stride <= 1) */
+static int worker_selected(long i, unsigned long arg, long stride)
+{
+	return stride <= 1 || (unsigned long)i % stride == arg % stride;
+}
+
 static long worker_fill(struct zs_worker *w, char *mem, unsigned long gen, long stride)
 {
 	long i, n = 0;
 
 	for (i = 0; i < w->pages; i++) {
-		if (stride > 1 && (unsigned long)i % stride != gen % stride)
+		if (!worker_selected(i, gen, stride))
 			continue;
 		zs_fill_page(mem + i * ZS_PAGE, &w->pat, w->seed, i, gen);
 		w->gen[i] = gen;
@@ -975,7 +981,7 @@ static long worker_verify(struct zs_worker *w, char *mem, unsigned long first, l
 
 	w->bad->index = -1;
 	for (i = 0; i < w->pages; i++) {
-		if (stride > 1 && (unsigned long)i % stride != first % stride)
+		if (!worker_selected(i, first, stride))
 			continue;
 		if (!zs_check_page(mem + i * ZS_PAGE, &w->pat, w->seed, i, w->gen[i], &m))
 			continue;
@@ -995,7 +1001,7 @@ static long worker_mlock(struct zs_worker *w, char *mem, unsigned long first, lo
 	long i, n = 0;
 
 	for (i = 0; i < w->pages; i++) {
-		if (stride > 1 && (unsigned long)i % stride != first % stride)
+		if (!worker_selected(i, first, stride))
 			continue;
 		(void)*(volatile char *)(mem + i * ZS_PAGE);
 		if (mlock(mem + i * ZS_PAGE, ZS_PAGE))
@@ -1010,7 +1016,7 @@ static long worker_drop(struct zs_worker *w, char *mem, unsigned long first, lon
 	long i, n = 0;
 
 	for (i = 0; i < w->pages; i++) {
-		if (stride > 1 && (unsigned long)i % stride != first % stride)
+		if (!worker_selected(i, first, stride))
 			continue;
 		if (madvise(mem + i * ZS_PAGE, ZS_PAGE, MADV_DONTNEED))
 			return -1;
