@@ -1,10 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Bisectability: for k = 1..N, the tree with patches 1..k applied must build
-# the objects patch k touches (every touched .c file's object; mm/ when it
-# touches only headers).  vmlinux with all N applied is the main build.
-# Runs in its own tree and object dir, configured like $OBJ; the result is
-# remembered per series and config, so an unchanged series is not rebuilt.
+# Bisectability and static checks: for k = 1..N, the tree with patches 1..k
+# applied must build the objects patch k touches (every touched .c file's
+# object; mm/ when it touches only headers), with W=1 and, for the touched
+# .c files, sparse (C=2), and no warning that the base does not have too.
+# The base's warnings are taken first, from the same objects built the same
+# way before any patch is pushed; a warning is compared by file and text,
+# without its line number, so code that moved does not count as new.  vmlinux
+# with all N applied is the main build.  Runs in its own tree and object dir,
+# configured like $OBJ; the result is remembered per series and config, so
+# an unchanged series is not rebuilt.
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t LIST < <(series_patches)
@@ -16,7 +21,8 @@ fi
 
 bsrc=$BUILD/src/linux-$BASE_VERSION-bisect
 bobj=$BUILD/obj/bisect-$PROFILE
-sum=$( (cd "$PATCHES" && cat series "${LIST[@]}"; cat "$OBJ/.config") | sha1sum | cut -c1-40)
+sum=$( (echo static-checks-1; cd "$PATCHES" && cat series "${LIST[@]}"; cat "$OBJ/.config") |
+	sha1sum | cut -c1-40)
 if [ "$(cat "$bobj/.memcg-lru-bisect-ok" 2>/dev/null)" = "$sum" ]; then
 	for p in "${LIST[@]}"; do echo "ok - bisect: $p (unchanged since last pass)"; done
 	exit 0
@@ -27,14 +33,65 @@ mkdir -p "$bobj"
 cp "$OBJ/.config" "$bobj/.config"
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
+command -v sparse >/dev/null || die "sparse missing (make deps)"
+
+# warnings: the compiler's and sparse's warnings in make's output on stdin,
+# one "file: text" line each (no line or column), sorted.
+warnings() {
+	sed -nE 's,^(.*/linux-[^/ ]*-bisect(\.tmp)?/|(\.\./)*)([^: ]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$,\4: \6: \7,p' |
+		LC_ALL=C sort
+}
+
+# targets_of PATCH: the objects to build for PATCH in tree $bsrc (see above).
+targets_of() {
+	local f inc files=()
+
+	mapfile -t files < <(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt files "$1" 2>/dev/null ||
+			     sed -n 's,^+++ b/,,p' "$PATCHES/$1")
+	for f in $(printf '%s\n' "${files[@]}" | sort -u); do
+		case $f in
+		tools/*|Documentation/*|scripts/*) ;;
+		*.c)
+			# A .c file #included by another (as KUnit suites
+			# often are) is built through its includer.
+			if grep -qs "$(basename "${f%.c}").o" "$bsrc/$(dirname "$f")/Makefile" ||
+			   [ ! -e "$bsrc/$f" ]; then
+				echo "${f%.c}.o"
+			else
+				for inc in $(grep -l "#include \"${f##*/}\"" "$bsrc/$(dirname "$f")"/*.c); do
+					echo "$(dirname "$f")/$(basename "${inc%.c}").o"
+				done
+			fi ;;
+		*.h) echo "HEADER" ;;
+		esac
+	done | sort -u
+}
 
 # bisect_tree DIR: the base, hard-linked, with the patches pushed one by
 # one, building what each touches.  Fails if any step failed.
 bisect_tree() {
-	local bsrc=$1 bad=0 k=0 p f inc out files targets
+	local bsrc=$1 bad=0 k=0 p out new targets
 	bmake() { make -s -C "$bsrc" O="$bobj" -j"$JOBS" CC="$cc" LOCALVERSION= "$@"; }
 
 	cp -al "$SRC_BASE" "$bsrc" || return 1
+
+	# The base's warnings, from every object a patch builds, the same way.
+	local all=() ctargets base_warn=$bobj/.base-warnings
+	for p in "${LIST[@]}"; do
+		all+=($(targets_of "$p" | grep -v HEADER))
+	done
+	mapfile -t all < <(printf '%s\n' "${all[@]}" | sort -u | while read -r f; do
+		[ -e "$bsrc/${f%.o}.c" ] && echo "$f"; done)
+	cp "$OBJ/.config" "$bobj/.config"
+	if ! out=$(bmake olddefconfig 2>&1 && { bmake W=1 mm/ 2>&1 &&
+		   bmake W=1 C=2 "${all[@]}" 2>&1; }); then
+		echo "not ok - bisect: the base does not build with W=1 and sparse"
+		printf '%s\n' "$out" | grep -E 'error' | head -20 | sed 's/^/# /'
+		return 1
+	fi
+	printf '%s\n' "$out" | warnings > "$base_warn"
+	echo "# static checks: the base has $(wc -l < "$base_warn") warnings (W=1, sparse) in mm/ and ${all[*]}"
+
 	for p in "${LIST[@]}"; do
 		k=$((k + 1))
 		if ! out=$(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt push -q 2>&1); then
@@ -42,41 +99,33 @@ bisect_tree() {
 			printf '%s\n' "$out" | sed 's/^/# /'
 			return 1
 		fi
-		mapfile -t files < <(cd "$bsrc" && QUILT_PATCHES=$PATCHES quilt files "$p")
-		mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
-		targets=()
-		for f in "${files[@]}"; do
-			case $f in
-			tools/*|Documentation/*|scripts/*) ;;
-			*.c)
-				# A .c file #included by another (as KUnit suites
-				# often are) is built through its includer.
-				if grep -qs "$(basename "${f%.c}").o" "$bsrc/$(dirname "$f")/Makefile" ||
-				   [ ! -e "$bsrc/$f" ]; then
-					targets+=("${f%.c}.o")
-				else
-					for inc in $(grep -l "#include \"${f##*/}\"" "$bsrc/$(dirname "$f")"/*.c); do
-						targets+=("$(dirname "$f")/$(basename "${inc%.c}").o")
-					done
-				fi ;;
-			esac
-		done
-		if [ ${#targets[@]} = 0 ]; then
-			printf '%s\n' "${files[@]}" | grep '\.h$' >/dev/null && targets=(mm/)
+		mapfile -t targets < <(targets_of "$p")
+		if printf '%s\n' "${targets[@]}" | grep -qx HEADER; then
+			mapfile -t targets < <(printf '%s\n' "${targets[@]}" | grep -vx HEADER)
+			[ ${#targets[@]} = 0 ] && targets=(mm/)
 		fi
 		if [ ${#targets[@]} = 0 ]; then
 			echo "ok - bisect: $p ($k/${#LIST[@]}) # SKIP touches no code"
 			continue
 		fi
-		mapfile -t targets < <(printf '%s\n' "${targets[@]}" | sort -u)
+		mapfile -t ctargets < <(printf '%s\n' "${targets[@]}" | grep '\.o$')
 		# Options a later patch adds are dropped by olddefconfig while the
 		# tree lacks them: start from the full config at every step.
 		cp "$OBJ/.config" "$bobj/.config"
-		if out=$(bmake olddefconfig 2>&1 && bmake "${targets[@]}" 2>&1) &&
-		   ! printf '%s\n' "$out" | grep 'warning:' >/dev/null; then
-			echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}"
+		# sparse (C=2) on the touched .c files only: on all of mm/ it
+		# would take longer than everything else here.
+		if out=$(bmake olddefconfig 2>&1 && bmake W=1 "${targets[@]}" 2>&1 &&
+			 { [ ${#ctargets[@]} = 0 ] || bmake W=1 C=2 "${ctargets[@]}" 2>&1; }); then
+			new=$(printf '%s\n' "$out" | warnings | LC_ALL=C comm -23 - "$base_warn")
+			if [ -z "$new" ]; then
+				echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}; W=1${ctargets:+ and sparse}: no new warnings"
+			else
+				echo "not ok - bisect: $p ($k/${#LIST[@]}) adds $(printf '%s\n' "$new" | wc -l) warnings (W=1${ctargets:+, sparse}) in ${targets[*]}"
+				printf '%s\n' "$new" | head -20 | sed 's/^/# /'
+				bad=1
+			fi
 		else
-			echo "not ok - bisect: $p ($k/${#LIST[@]}) does not build ${targets[*]} cleanly"
+			echo "not ok - bisect: $p ($k/${#LIST[@]}) does not build ${targets[*]}"
 			printf '%s\n' "$out" | grep -E 'error|warning' | head -20 | sed 's/^/# /'
 			bad=1
 		fi

@@ -5,7 +5,7 @@
 
 PKGS="linux-source-6.1 quilt qemu-system-x86 busybox-static stress-ng ccache
 bc bison flex libelf-dev libssl-dev cpio e2fsprogs dwarves kmod rsync gzip
-make gcc perl python3 python3-ply python3-git util-linux"
+make gcc perl python3 python3-ply python3-git util-linux sparse"
 
 missing=
 for p in $PKGS; do

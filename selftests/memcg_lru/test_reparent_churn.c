@@ -3,11 +3,18 @@
  * Reparenting churn: REPARENT_CHURN_CYCLES (default 200) cycles of
  *
  *   parent            memory.max = 24M (memory.limit_in_bytes on v1)
- *   `-- jN
- *       `-- kN        4M of page cache (one of 8 files in turn, 32M in all:
- *                     more than the limit, so the parent reclaims), 1M of
- *                     tmpfs (one of 4 files in turn), 2M of anon memory;
- *                     the task exits, then rmdir kN and at once jN
+ *   |-- jN
+ *   |   `-- kN        4M of page cache (one of 8 files in turn, 32M in all:
+ *   |                 more than the limit, so the parent reclaims), 1M of
+ *   |                 tmpfs (one of 4 files in turn) swapped out with
+ *   |                 MADV_PAGEOUT, 2M of anon memory, a 2M THP with half
+ *   |                 of it unmapped (a folio on the deferred split queue),
+ *   |                 512K of dirty page cache; the task exits, then rmdir
+ *   |                 kN and at once jN
+ *   `-- holder        every fourth cycle, a task of kN first mlocks 256K of
+ *                     its own file and moves here; it is killed right after
+ *                     the rmdir, so mlocked folios of an offline memcg meet
+ *                     the reparenting work and munlock at once
  *
  * while a thread toggles /sys/kernel/mm/lru_gen/enabled between n and y
  * (REPARENT_CHURN_TOGGLE=0: it does not).  The workload stays below the
@@ -22,16 +29,24 @@
  * parent was under reclaim (with enough cycles to exceed the limit) and no
  * task was OOM-killed.  On a kernel without reparenting the dying memcgs
  * stay and the test fails.
+ *
+ * Then every file is removed and nothing may be left charged: the parent's
+ * memory.stat anon, file and unevictable and its swap come down to a few
+ * pages (per-CPU stat batches), or a charge moved up without its folio, or
+ * a folio moved without its charge, shows as memory that no one owns.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -44,8 +59,14 @@
 #define NR_SHM_FILES	4
 #define SHM_MB		1
 #define ANON_MB		2
+#define DIRTY_KB	512
+#define LOCK_KB		256
+#define LOCK_EVERY	4
+#define THP_SIZE	(2L << 20)
 #define SHM_DIR		"/dev/shm"
 #define SETTLE_MS	20000
+/* Left charged to the parent once every file is gone: per-CPU stat batches. */
+#define LEAK_SLACK	(1L << 20)
 
 static const char *scratch;
 
@@ -59,7 +80,54 @@ static void shm_path(char *path, long i)
 	snprintf(path, PATH_MAX, "%s/reparent_churn.%ld", SHM_DIR, i % NR_SHM_FILES);
 }
 
-/* The leaf's workload: page cache (written back, so it is cheap to reclaim), tmpfs, anon. */
+static void dirty_path(char *path, long i)
+{
+	snprintf(path, PATH_MAX, "%s/reparent_churn.dirty.%ld", scratch, i % NR_CACHE_FILES);
+}
+
+static void lock_path(char *path, long i)
+{
+	snprintf(path, PATH_MAX, "%s/reparent_churn.lock.%ld", scratch, i % NR_CACHE_FILES);
+}
+
+/* Push a tmpfs file out to swap; MADV_PAGEOUT is a hint, so this may do nothing. */
+static void shm_pageout(const char *path, size_t size)
+{
+	int fd = open(path, O_RDWR);
+	void *p = fd < 0 ? MAP_FAILED :
+		  mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p != MAP_FAILED) {
+		madvise(p, size, MADV_PAGEOUT);
+		munmap(p, size);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * A THP of which the second half is unmapped: the folio goes on its memcg's
+ * deferred split queue, which reparenting must empty before the memcg dies.
+ * Without THP (or when none is available), a plain 2M of anon memory.
+ */
+static int partial_thp(void)
+{
+	char *map = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *thp;
+
+	if (map == MAP_FAILED)
+		return -1;
+	thp = (char *)(((unsigned long)map + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	madvise(thp, THP_SIZE, MADV_HUGEPAGE);
+	memset(thp, 1, THP_SIZE);
+	return munmap(thp + THP_SIZE / 2, THP_SIZE / 2);
+}
+
+/*
+ * The leaf's workload: page cache (written back, so it is cheap to
+ * reclaim), tmpfs swapped out, anon, a partly unmapped THP and dirty page
+ * cache left for the flusher.
+ */
 static int populate(void *arg)
 {
 	long i = (long)arg, page = sysconf(_SC_PAGESIZE), off;
@@ -71,17 +139,54 @@ static int populate(void *arg)
 	shm_path(path, i);
 	if (file_fill(path, SHM_MB << 20))
 		return 1;
+	shm_pageout(path, SHM_MB << 20);
 	anon = mmap(NULL, ANON_MB << 20, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (anon == MAP_FAILED)
 		return 1;
 	for (off = 0; off < ANON_MB << 20; off += page)
 		anon[off] = 1;
+	if (partial_thp())
+		return 1;
+	dirty_path(path, i);
+	if (access(path, F_OK) ? file_fill(path, DIRTY_KB << 10) :
+				 file_overwrite(path, DIRTY_KB << 10))
+		return 1;
+	return 0;
+}
+
+struct locker_arg {
+	long i;
+	char holder_procs[PATH_MAX];
+	int ready[2];
+};
+
+/* mlock LOCK_KB of a file of our own, move to the holder and wait there. */
+static int locker(void *arg)
+{
+	struct locker_arg *la = arg;
+	char path[PATH_MAX], pid[32];
+	void *p;
+	int fd;
+
+	close(la->ready[0]);
+	lock_path(path, la->i);
+	unlink(path);
+	if (file_fill(path, LOCK_KB << 10))
+		return 1;
+	fd = open(path, O_RDONLY);
+	p = fd < 0 ? MAP_FAILED : mmap(NULL, LOCK_KB << 10, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || mlock(p, LOCK_KB << 10))
+		return 2;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (file_write(la->holder_procs, pid) || write(la->ready[1], "r", 1) != 1)
+		return 3;
+	pause();
 	return 0;
 }
 
 static int stop_toggling;
-static long toggles, toggle_errors;
+static long toggles, toggle_errors, locked_cycles;
 
 static void *toggler(void *arg)
 {
@@ -94,11 +199,23 @@ static void *toggler(void *arg)
 	return NULL;
 }
 
-/* One cycle: parent/jN/kN populated, then both removed. */
-static int churn_cycle(const struct memcg *parent, long i)
+/* Kill the locker, if any, and reap it. */
+static void locker_stop(pid_t *pid)
 {
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = -1;
+}
+
+/* One cycle: parent/jN/kN populated, then both removed. */
+static int churn_cycle(const struct memcg *parent, const struct memcg *holder, long i)
+{
+	struct locker_arg la = { .i = i };
+	pid_t lpid = -1;
 	struct memcg j, k;
-	char name[32];
+	char name[32], c;
 
 	snprintf(name, sizeof(name), "j%ld", i);
 	if (memcg_create(&j, parent, name))
@@ -106,18 +223,84 @@ static int churn_cycle(const struct memcg *parent, long i)
 	snprintf(name, sizeof(name), "k%ld", i);
 	if (memcg_create(&k, &j, name))
 		goto fail_j;
+	if (i % LOCK_EVERY == 0) {
+		snprintf(la.holder_procs, sizeof(la.holder_procs), "%s/cgroup.procs",
+			 holder->path);
+		if (pipe(la.ready))
+			goto fail_k;
+		lpid = memcg_spawn(&k, locker, &la);
+		close(la.ready[1]);
+		if (lpid < 0 || read(la.ready[0], &c, 1) != 1) {
+			close(la.ready[0]);
+			ksft_print_msg("cycle %ld: the mlocking task failed\n", i);
+			goto fail_k;
+		}
+		close(la.ready[0]);
+		locked_cycles++;
+	}
 	if (!pid_exited_ok(memcg_spawn(&k, populate, (void *)i))) {
 		ksft_print_msg("cycle %ld: the workload failed (OOM-killed?)\n", i);
 		goto fail_k;
 	}
 	if (memcg_remove(&k))
 		goto fail_k;
-	return memcg_remove(&j);
+	if (memcg_remove(&j))
+		goto fail_j;
+	locker_stop(&lpid);
+	return 0;
 fail_k:
 	memcg_destroy(&k);
 fail_j:
+	locker_stop(&lpid);
 	memcg_destroy(&j);
 	return -1;
+}
+
+/*
+ * With every file gone, nothing may stay charged to the parent: poll until
+ * anon, file, unevictable and swap are within LEAK_SLACK; 0 if they are.
+ */
+static int check_no_leftover(const struct memcg *parent)
+{
+	long anon, file, unev, swap, waited;
+	int ok;
+
+	ok = poll_until((anon = memcg_stat(parent, "anon", "total_rss")) <= LEAK_SLACK &&
+			(file = memcg_file_bytes(parent)) <= LEAK_SLACK &&
+			(unev = memcg_stat(parent, "unevictable", "total_unevictable")) <=
+				LEAK_SLACK &&
+			(swap = memcg_swap_bytes(parent)) <= LEAK_SLACK,
+			SETTLE_MS, waited);
+	anon = memcg_stat(parent, "anon", "total_rss");
+	file = memcg_file_bytes(parent);
+	unev = memcg_stat(parent, "unevictable", "total_unevictable");
+	swap = memcg_swap_bytes(parent);
+	ksft_print_msg("files removed: parent anon %ld, file %ld, unevictable %ld, swap %ld bytes, memory.current %ld after %ld ms\n",
+		       anon, file, unev, swap, memcg_usage(parent), waited);
+	if (!ok || anon < 0 || file < 0 || unev < 0) {
+		ksft_print_msg("memory stays charged to the parent with nothing left to own it\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_files(void)
+{
+	char path[PATH_MAX];
+	long i;
+
+	for (i = 0; i < NR_CACHE_FILES; i++) {
+		cache_path(path, i);
+		unlink(path);
+		dirty_path(path, i);
+		unlink(path);
+		lock_path(path, i);
+		unlink(path);
+	}
+	for (i = 0; i < NR_SHM_FILES; i++) {
+		shm_path(path, i);
+		unlink(path);
+	}
 }
 
 /* Wait until the dying count and num_cgroups are back; 0 if they are. */
@@ -181,14 +364,15 @@ static int test_reparent_churn(const struct memcg *root)
 	long orig_lru = lru_gen_read(), dying0, ncg0, pressure0, kills0, start, i;
 	long moved0 = proc_vmstat("memcg_reparent");
 	long deferred0 = proc_vmstat("memcg_reparent_deferred");
-	char path[PATH_MAX], val[32];
+	char val[32];
 	int ret = KSFT_FAIL, threaded = 0;
-	struct memcg parent;
+	struct memcg parent = {}, holder = {};
 	pthread_t thr;
 
 	scratch = getenv("SCRATCH") ?: "/tmp";
 	if (memcg_create(&parent, root, "reparent_churn") ||
-	    memcg_set_limit(&parent, PARENT_LIMIT))
+	    memcg_set_limit(&parent, PARENT_LIMIT) ||
+	    memcg_create(&holder, &parent, "holder"))
 		goto cleanup;
 	dying0 = memcg_dying_baseline(&parent);
 	ncg0 = proc_cgroups_memory();
@@ -204,14 +388,14 @@ static int test_reparent_churn(const struct memcg *root)
 	}
 	start = now_ms();
 	for (i = 0; i < cycles; i++)
-		if (churn_cycle(&parent, i))
+		if (churn_cycle(&parent, &holder, i))
 			break;
 	__atomic_store_n(&stop_toggling, 1, __ATOMIC_RELAXED);
 	if (threaded)
 		pthread_join(thr, NULL);
 	threaded = 0;
-	ksft_print_msg("%ld/%ld cycles in %ld ms, %ld lru_gen toggles (%ld failed), reclaim %ld\n",
-		       i, cycles, now_ms() - start, toggles, toggle_errors,
+	ksft_print_msg("%ld/%ld cycles in %ld ms (%ld with mlocked folios), %ld lru_gen toggles (%ld failed), reclaim %ld\n",
+		       i, cycles, now_ms() - start, locked_cycles, toggles, toggle_errors,
 		       memcg_pressure(&parent) - pressure0);
 	if (moved0 >= 0 && deferred0 >= 0)
 		ksft_print_msg("memcg_reparent +%ld, memcg_reparent_deferred +%ld\n",
@@ -236,6 +420,9 @@ static int test_reparent_churn(const struct memcg *root)
 		ksft_print_msg("the parent was never under reclaim: the test proves little\n");
 		goto cleanup;
 	}
+	remove_files();
+	if (check_no_leftover(&parent))
+		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
 	__atomic_store_n(&stop_toggling, 1, __ATOMIC_RELAXED);
@@ -246,15 +433,9 @@ cleanup:
 		if (lru_gen_write(val))
 			ret = KSFT_FAIL;
 	}
+	memcg_destroy(&holder);
 	memcg_destroy(&parent);
-	for (i = 0; i < NR_CACHE_FILES; i++) {
-		cache_path(path, i);
-		unlink(path);
-	}
-	for (i = 0; i < NR_SHM_FILES; i++) {
-		shm_path(path, i);
-		unlink(path);
-	}
+	remove_files();
 	return ret;
 }
 

@@ -69,6 +69,13 @@
  * Environment: ZSWAP_CHECK_MEMCGS (4), ZSWAP_CHECK_MB (32),
  * ZSWAP_CHECK_ROUNDS (2; make soak raises it), ZSWAP_ZPOOLS ("zbud
  * zsmalloc", z3fold when named: one TAP line each).
+ * ZSWAP_CHECK_SECONDS (0): go on with further rounds, per zpool, until
+ * that many seconds have passed (make soak's hour).  ZSWAP_CHECK_VARY_MAX=1
+ * (make soak): from round 2 on, every worker's memory.zswap.max changes
+ * each round, through max, MB/8, MB/2 and 0 in turn, staggered by worker,
+ * so stores meet a limit lowered under entries already stored, and limit 0
+ * (everything straight to the swap device), while loads and writeback of
+ * older generations go on.
  * ZSWAP_CHECK_SELFTEST=1 runs the checker's self-test case only, ZSWAP_SWAPOFF_ONLY=1 the two swapoff
  * cases only.  ZSWAP_SWAPOFF_CYCLES (20),
  * ZSWAP_SWAPOFF_MB (16 a worker), ZSWAP_SWAPOFF_ZPOOL (zsmalloc: before
@@ -107,7 +114,8 @@
 
 static struct zswap_params saved;
 static char parent[PATH_MAX];
-static long nr_workers, worker_mb, rounds;
+static long nr_workers, worker_mb, rounds, check_seconds;
+static int vary_max;
 static int selftest;		/* this run is the checker's self-test */
 /* The self-test's verdict: the corrupted byte was reported; other mismatches. */
 static int selftest_caught;
@@ -128,6 +136,8 @@ static int churn_wrote[CHURN_KEEP + 1];
 /* The reclaimer thread (runs while the workers check their pages). */
 static volatile int reclaim_stop;
 static long reclaim_calls;
+/* memory.zswap.max writes of ZSWAP_CHECK_VARY_MAX */
+static long limit_changes;
 
 /* The hotplug thread: CPU 1 offline and back while the rounds run. */
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
@@ -369,6 +379,36 @@ static void push_out(void)
 			zs_reclaim(worker_cg[i], 8L << 20, 2);
 }
 
+/* ZSWAP_CHECK_VARY_MAX: worker i's memory.zswap.max in round r. */
+static void vary_zswap_max(long r)
+{
+	long bytes = worker_mb << 20, i, lim;
+
+	if (!vary_max || r < 1)
+		return;
+	for (i = 0; i < nr_workers; i++) {
+		switch ((r + i) % 4) {
+		case 0:
+			lim = -1;
+			break;
+		case 1:
+			lim = bytes / 8;
+			break;
+		case 2:
+			lim = bytes / 2;
+			break;
+		default:
+			lim = 0;
+			break;
+		}
+		if (lim < 0)
+			cg_write(worker_cg[i], "memory.zswap.max", "max");
+		else
+			cg_write_numeric(worker_cg[i], "memory.zswap.max", lim);
+	}
+	limit_changes += nr_workers;
+}
+
 /* One round; 0 if every page came back intact. */
 static int run_round(long r)
 {
@@ -380,6 +420,7 @@ static int run_round(long r)
 	char wb[32];
 
 	sum_stats(&s0);
+	vary_zswap_max(r);
 	/* round 0 writes generation 1 everywhere; round r a third of the pages */
 	if (all_workers(ZS_OP_FILL, r + 1, r ? 3 : 1, NULL) < 0)
 		return -1;
@@ -444,7 +485,7 @@ static int run_zpool(const char *zpool)
 	long lru_gen = access(LRU_GEN_ENABLED, W_OK) ? -1 : lru_gen_read(), r, t = now_ms();
 	long wb0 = zswap_counter("written_back_pages"), wb, zswpwb = -1;
 	long nr_rounds = selftest ? 1 : rounds, done;
-	int ret = KSFT_FAIL, hotplug = 0;
+	int ret = KSFT_FAIL, hotplug = 0, failed = 0;
 	struct totals s0, s1;
 	pthread_t churn, hotplugger;
 	char val[32];
@@ -452,7 +493,7 @@ static int run_zpool(const char *zpool)
 	churn_stop = 0;
 	churn_cycles = churn_toggles = churn_bad = churn_failed = churn_missing = 0;
 	churn_written = churn_verified = churn_create_failed = 0;
-	reclaim_calls = stored_total = mismatches = selftest_caught = 0;
+	reclaim_calls = stored_total = mismatches = selftest_caught = limit_changes = 0;
 	if (start_workers())
 		goto cleanup;
 	sum_stats(&s0);
@@ -465,10 +506,15 @@ static int run_zpool(const char *zpool)
 		else
 			hotplug = !pthread_create(&hotplugger, NULL, hotplug_thread, NULL);
 	}
-	for (r = 0; r < nr_rounds; r++)
-		if (run_round(r))
+	/* ZSWAP_CHECK_SECONDS: further rounds until the time is up */
+	for (r = 0; r < nr_rounds ||
+	     (!selftest && check_seconds && now_ms() - t < check_seconds * 1000); r++) {
+		if (run_round(r)) {
+			failed = 1;
 			break;
-	done = r < nr_rounds ? r + 1 : r;	/* rounds that checked pages */
+		}
+	}
+	done = failed ? r + 1 : r;	/* rounds that checked pages */
 	if (hotplug) {
 		hotplug_stop = 1;
 		pthread_join(hotplugger, NULL);
@@ -493,8 +539,8 @@ static int run_zpool(const char *zpool)
 	if (selftest)
 		goto cleanup;	/* the case's verdict is taken from the mismatches */
 
-	ksft_print_msg("churn: %ld memcgs created and removed with zswapped tmpfs data, %ld lru_gen toggles, %ld reclaims during the checks\n",
-		       churn_cycles, churn_toggles, reclaim_calls);
+	ksft_print_msg("churn: %ld memcgs created and removed with zswapped tmpfs data, %ld lru_gen toggles, %ld reclaims during the checks, %ld memory.zswap.max changes\n",
+		       churn_cycles, churn_toggles, reclaim_calls, limit_changes);
 	ksft_print_msg("churn: %ld pages written, %ld read back and checked; %ld files not written, %ld written and gone\n",
 		       churn_written, churn_verified, churn_failed, churn_missing);
 	if (churn_bad) {
@@ -504,7 +550,7 @@ static int run_zpool(const char *zpool)
 		zs_print_mismatch(who, &churn_mismatch);
 		goto cleanup;
 	}
-	if (r < nr_rounds)
+	if (failed)
 		goto cleanup;
 	if (churn_create_failed || churn_failed || churn_missing || !churn_written ||
 	    churn_verified != churn_written) {
@@ -878,11 +924,14 @@ int main(int argc, char **argv)
 	nr_workers = getenv_long("ZSWAP_CHECK_MEMCGS", 4);
 	worker_mb = getenv_long("ZSWAP_CHECK_MB", 32);
 	rounds = getenv_long("ZSWAP_CHECK_ROUNDS", 2);
+	check_seconds = getenv_long("ZSWAP_CHECK_SECONDS", 0);
+	vary_max = getenv_long("ZSWAP_CHECK_VARY_MAX", 0) == 1;
 	hotplug_ms = getenv_long("ZSWAP_CHECK_HOTPLUG_MS", 300);
 	only_selftest = getenv_long("ZSWAP_CHECK_SELFTEST", 0) == 1;
 	only_swapoff = getenv_long("ZSWAP_SWAPOFF_ONLY", 0) == 1;
-	if (nr_workers < 1 || nr_workers > MAX_WORKERS || worker_mb < 8 || rounds < 1)
-		ksft_exit_fail_msg("ZSWAP_CHECK_MEMCGS 1..%d, ZSWAP_CHECK_MB >= 8, ZSWAP_CHECK_ROUNDS >= 1\n",
+	if (nr_workers < 1 || nr_workers > MAX_WORKERS || worker_mb < 8 || rounds < 1 ||
+	    check_seconds < 0)
+		ksft_exit_fail_msg("ZSWAP_CHECK_MEMCGS 1..%d, ZSWAP_CHECK_MB >= 8, ZSWAP_CHECK_ROUNDS >= 1, ZSWAP_CHECK_SECONDS >= 0\n",
 				   MAX_WORKERS);
 	zswap_test_setup(PARENT, parent, &saved);
 
@@ -913,8 +962,9 @@ int main(int argc, char **argv)
 			ksft_test_result_skip("zswap_integrity %s\n", zpools[z]);
 			continue;
 		}
-		ksft_print_msg("%ld memcgs x %ld MiB, %ld rounds with %s\n", nr_workers, worker_mb,
-			       rounds, zpools[z]);
+		ksft_print_msg("%ld memcgs x %ld MiB, %ld rounds%s with %s%s\n", nr_workers,
+			       worker_mb, rounds, check_seconds ? " or more, for the time given" : "",
+			       zpools[z], vary_max ? ", memory.zswap.max varied" : "");
 		ksft_test_result(run_zpool(zpools[z]) == KSFT_PASS, "zswap_integrity %s\n",
 				 zpools[z]);
 	}
