@@ -35,13 +35,6 @@ cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 command -v sparse >/dev/null || die "sparse missing (make deps)"
 
-# warnings: the compiler's and sparse's warnings in make's output on stdin,
-# one "file: text" line each (no line or column), sorted.
-warnings() {
-	sed -nE 's,^(.*/linux-[^/ ]*-bisect(\.tmp)?/|(\.\./)*)([^: ]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$,\4: \6: \7,p' |
-		LC_ALL=C sort
-}
-
 # targets_of PATCH: the objects to build for PATCH in tree $bsrc (see above).
 targets_of() {
 	local f inc files=()
@@ -89,7 +82,7 @@ bisect_tree() {
 		printf '%s\n' "$out" | grep -E 'error' | head -20 | sed 's/^/# /'
 		return 1
 	fi
-	printf '%s\n' "$out" | warnings > "$base_warn"
+	printf '%s\n' "$out" | build_warnings > "$base_warn"
 	echo "# static checks: the base has $(wc -l < "$base_warn") warnings (W=1, sparse) in mm/ and ${all[*]}"
 
 	for p in "${LIST[@]}"; do
@@ -116,7 +109,7 @@ bisect_tree() {
 		# would take longer than everything else here.
 		if out=$(bmake olddefconfig 2>&1 && bmake W=1 "${targets[@]}" 2>&1 &&
 			 { [ ${#ctargets[@]} = 0 ] || bmake W=1 C=2 "${ctargets[@]}" 2>&1; }); then
-			new=$(printf '%s\n' "$out" | warnings | LC_ALL=C comm -23 - "$base_warn")
+			new=$(printf '%s\n' "$out" | build_warnings | LC_ALL=C comm -23 - "$base_warn")
 			if [ -z "$new" ]; then
 				echo "ok - bisect: $p ($k/${#LIST[@]}) builds ${targets[*]}; W=1${ctargets:+ and sparse}: no new warnings"
 			else

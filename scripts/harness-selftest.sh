@@ -11,7 +11,8 @@
 #  4. the verdict of a guest run (verdict.sh, the code test.sh runs) fails a
 #     guest that runs nothing, a missing planned line, a bad exit status and
 #     a splat glued to guest output, and counts a skipped case as a skip;
-#  5. compare.sh's table from canned results;
+#  5. compare.sh's table from canned results; the static checks' warning
+#     comparison (build_warnings) finds a new warning among moved ones;
 #  6. a kernel WARNING raised inside the guest fails the VM run even though
 #     the guest's own command succeeded (boots the built kernel; --no-vm
 #     skips it).
@@ -200,6 +201,23 @@ $(diff "$data/compare/table.expected" "$tmp/table")"
 	fi
 	check "compare: the table from canned results, README disagreements flagged"
 fi
+
+# 5b. The static checks (bisect.sh): a base warning whose line moved is not
+# new, a second copy of it is, and so is a sparse warning the base lacks.
+base_w=$(printf '%s\n' \
+	'/x/linux-6.1.1-bisect.tmp/mm/zswap.c:10:5: warning: no previous prototype for f [-Wmissing-prototypes]' \
+	'  CC      mm/zswap.o' \
+	'../include/linux/mm.h:7:1: warning: old one' | build_warnings)
+new_w=$(printf '%s\n' \
+	'/x/linux-6.1.1-bisect.tmp/mm/zswap.c:42:5: warning: no previous prototype for f [-Wmissing-prototypes]' \
+	'/x/linux-6.1.1-bisect.tmp/mm/zswap.c:80:5: warning: no previous prototype for f [-Wmissing-prototypes]' \
+	'mm/zswap.c:99:9: warning: context imbalance in g - unexpected unlock' \
+	'../include/linux/mm.h:9:1: warning: old one' | build_warnings |
+	LC_ALL=C comm -23 - <(printf '%s\n' "$base_w"))
+want=$(printf '%s\n' 'mm/zswap.c: warning: context imbalance in g - unexpected unlock' \
+	'mm/zswap.c: warning: no previous prototype for f [-Wmissing-prototypes]' | LC_ALL=C sort)
+[ "$new_w" = "$want" ] || bad="new warnings found: [$new_w], want [$want]"
+check "static checks: a moved warning is not new, a second one and a sparse one are"
 
 # 6. WARN from the test module while the guest command itself exits 0.
 if [ $vm = 0 ]; then

@@ -121,3 +121,13 @@ kmake() {
 	run make -s -C "$SRC" O="$OBJ" -j"$JOBS" CC="$cc" \
 		LOCALVERSION= "$@"
 }
+
+# build_warnings: the compiler's and sparse's warnings and errors in make's
+# output on stdin, one "file: warning: text" line each, sorted.  The line
+# and column are dropped and so is the tree's own path (bisect.sh builds in
+# linux-VER-bisect.tmp), so that a warning of the base and the same warning
+# after a patch moved its code compare equal (comm(1)).
+build_warnings() {
+	sed -nE 's,^(.*/linux-[^/ ]*-bisect(\.tmp)?/|(\.\./)*)([^: ]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$,\4: \6: \7,p' |
+		LC_ALL=C sort
+}

@@ -32,8 +32,8 @@
  *
  * Then every file is removed and nothing may be left charged: the parent's
  * memory.stat anon, file and unevictable and its swap come down to a few
- * pages (per-CPU stat batches), or a charge moved up without its folio, or
- * a folio moved without its charge, shows as memory that no one owns.
+ * pages (LEAK_SLACK), or a charge moved up without its folio, or a folio
+ * moved without its charge, shows as memory that no one owns.
  */
 #define _GNU_SOURCE
 
@@ -65,8 +65,13 @@
 #define THP_SIZE	(2L << 20)
 #define SHM_DIR		"/dev/shm"
 #define SETTLE_MS	20000
-/* Left charged to the parent once every file is gone: per-CPU stat batches. */
-#define LEAK_SLACK	(1L << 20)
+/*
+ * What may stay charged to the parent, per CPU, once every file is gone:
+ * a stat batch (MEMCG_CHARGE_BATCH, 64 pages) not yet flushed, and freed
+ * swap entries in the per-CPU swap slots cache (64), which are uncharged
+ * only when that cache is drained.
+ */
+#define LEAK_SLACK	(sysconf(_SC_NPROCESSORS_CONF) * 128 * 4096L)
 
 static const char *scratch;
 
