@@ -1,0 +1,14 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Long version of the allocation-failure test (make soak):
+#   SOAK_FAULTS_ROUNDS  rounds of each case of test_faults (default 30;
+#                       make test runs 3)
+# FAULTS_PROBABILITY passes through.
+cd /opt/memcg-lru/selftests/memcg_lru || exit 1
+# Its switch case reads the module's check_lruvecs; unload it again
+# afterwards, so that run-tests finds the guest as it expects.
+insmod /opt/memcg-lru/modules/memcg_lru_test.ko || exit 1
+FAULTS_ROUNDS=${SOAK_FAULTS_ROUNDS:-30} ./test_faults
+rc=$?
+rmmod memcg_lru_test || rc=1
+exit $rc
