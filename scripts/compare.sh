@@ -11,7 +11,7 @@
 #
 #   compare.sh                       build, boot four times, print the table
 #                                    (SELFTESTS and the selftests' knobs,
-#                                    LRU_*, REPARENT_*, ZSWAP_*, pass into
+#                                    LRU_*, REPARENT_*, ZSWAP_*, FAULTS_*, pass into
 #                                    the guests as with make test)
 #   compare.sh --table DIR [README]  only the table, from the results in DIR
 #                                    (base.results, patched.results and the

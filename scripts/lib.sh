@@ -95,11 +95,11 @@ build_dir() {
 }
 
 # The selftests' knobs set on the host (SELFTESTS, SELFTEST_TIMEOUT, LRU_*,
-# REPARENT_*, ZSWAP_*), as shell assignments for a guest command line
-# (make test and make compare).
+# REPARENT_*, ZSWAP_*, FAULTS_*), as shell assignments for a guest command
+# line (make test and make compare).
 guest_env() {
 	local kv
-	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|SLOW_BPS|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+)=' |
+	env | grep -E '^(SELFTESTS|SELFTEST_TIMEOUT|SLOW_BPS|LRU_[A-Z0-9_]+|REPARENT_[A-Z0-9_]+|ZSWAP_[A-Z0-9_]+|FAULTS_[A-Z0-9_]+)=' |
 	while IFS= read -r kv; do
 		printf "export %s='%s'; " "${kv%%=*}" "$(printf '%s' "${kv#*=}" | sed "s/'/'\\\\''/g")"
 	done

@@ -41,7 +41,7 @@ soak_default SOAK_STORM_S 60 10			# the delegated recharge storm
 soak_default SOAK_ZSWAP_S 3600 300		# zswap integrity checker, in all
 soak_default SOAK_SWAPOFF_CYCLES 100 10		# swapoff/swapon racing writeback
 soak_default SOAK_FAULTS_ROUNDS 50 3		# rounds of test_faults
-soak_default SOAK_FAULTS_PROBABILITY 10 10	# percent of the armed allocations
+soak_default SOAK_FAULTS_PROBABILITY 20 20	# percent of the marked tasks' allocations
 soak_default SOAK_ROUNDS 1 1			# rounds of the whole suite
 export SOAK_PARTS=${SOAK_PARTS:-switch reparent zswap faults}
 boots=${SOAK_BOOTS:-v2 v1}

@@ -12,7 +12,7 @@
 #   TEST_GROUPS="kunit selftests module"  what the first boot runs (all);
 #                                         the v1 boot runs only with selftests
 #   SELFTESTS="test_a ..."                only these selftest binaries
-#   SELFTEST_TIMEOUT=S, LRU_*, REPARENT_*, ZSWAP_* (the selftests' knobs)
+#   SELFTEST_TIMEOUT=S, LRU_*, REPARENT_*, ZSWAP_*, FAULTS_* (the selftests' knobs)
 #                                         passed into the guests' environment
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/verdict.sh"

@@ -559,6 +559,103 @@ int pid_exited_ok(pid_t pid)
 	       !WEXITSTATUS(status);
 }
 
+long memcg_swap_counter(const struct memcg *cg)
+{
+	long memsw, mem;
+
+	if (!cg->v1) {
+		memsw = cg_read_long((char *)cg->path, "memory.swap.current");
+		return memsw < 0 ? -ENOENT : memsw;
+	}
+	/* usage_in_bytes first: memsw read after it is never the smaller */
+	mem = memcg_usage(cg);
+	memsw = cg_read_long((char *)cg->path, "memory.memsw.usage_in_bytes");
+	if (mem < 0 || memsw < 0)
+		return -ENOENT;
+	return memsw > mem ? memsw - mem : 0;
+}
+
+#define MEMCG_CHARGE_BATCH_PAGES	64	/* include/linux/memcontrol.h */
+#define SWAP_SLOTS_BATCH		64	/* SWAP_SLOTS_CACHE_SIZE */
+
+long memcg_leak_slack(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF), page = sysconf(_SC_PAGESIZE);
+
+	if (cpus < 1)
+		cpus = 1;
+	return (1L << 20) + cpus * (MEMCG_CHARGE_BATCH_PAGES + SWAP_SLOTS_BATCH) * page;
+}
+
+int memcg_covers_children(const struct memcg *cg, const struct memcg *children, int n)
+{
+	long mem = memcg_usage(cg), swap = memcg_swap_counter(cg), sum_mem = 0, sum_swap = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		long m = memcg_usage(&children[i]), s = memcg_swap_counter(&children[i]);
+
+		if (m < 0) {
+			ksft_print_msg("%s: no usage: %s\n", children[i].path, strerror(-m));
+			return -1;
+		}
+		sum_mem += m;
+		sum_swap += s > 0 ? s : 0;
+	}
+	if (mem < sum_mem || (swap >= 0 && swap < sum_swap)) {
+		ksft_print_msg("%s holds less than its %d children: memory %ld < %ld KiB, or swap %ld < %ld KiB\n",
+			       cg->path, n, mem >> 10, sum_mem >> 10, swap >> 10, sum_swap >> 10);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if the number at the start of s looks like a counter below zero */
+static int looks_negative(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '-' || strtoull(s, NULL, 10) >= (1ULL << 62);
+}
+
+int memcg_negative_counter(const struct memcg *cg, char *what, size_t size)
+{
+	static const char * const v2_files[] = { "memory.current", "memory.swap.current",
+						 "memory.zswap.current" };
+	static const char * const v1_files[] = { "memory.usage_in_bytes",
+						 "memory.memsw.usage_in_bytes",
+						 "memory.kmem.usage_in_bytes" };
+	const char * const *files = cg->v1 ? v1_files : v2_files;
+	char path[4200], buf[8192], *line, *save, *val;
+	ssize_t len;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg->path);
+	len = file_read(path, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		val = strchr(line, ' ');
+		if (!val || strstr(line, "_limit "))
+			continue;
+		if (looks_negative(val)) {
+			snprintf(what, size, "memory.stat: %s", line);
+			return 1;
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cg->path, files[i]);
+		if (file_read(path, buf, sizeof(buf)) <= 0)
+			continue;	/* no such file on this kernel or hierarchy */
+		if (looks_negative(buf)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(what, size, "%s: %s", files[i], buf);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int mlt_reparent_check(long *lru_pages, long *memcgs)
 {
 	char buf[128];

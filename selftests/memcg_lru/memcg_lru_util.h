@@ -176,6 +176,45 @@ int memcg_remove(const struct memcg *cg);
 /* Wait for pid; 1 if it exited with status 0. */
 int pid_exited_ok(pid_t pid);
 
+/* ---- leaks and consistency of a memcg tree ---- */
+
+/*
+ * memcg_swap_counter(): swap charged to cg as its page counter holds it,
+ * not the rstat statistic: memory.swap.current (v2), memory+swap less
+ * memory (v1, memory.memsw.usage_in_bytes - usage_in_bytes); -ENOENT
+ * without swap accounting.
+ */
+long memcg_swap_counter(const struct memcg *cg);
+/*
+ * Usage of cg that no leak explains: the per-CPU charge stocks hold up to
+ * MEMCG_CHARGE_BATCH (64) pages of one memcg each, charged but not used,
+ * and the per-CPU swap slot caches up to 64 freed entries each whose swap
+ * charge is given back only when their batch is returned; beyond those,
+ * 1 MiB for the kernel objects a memcg keeps charged (negative dentries of
+ * unlinked files, a partly used slab page's objcg bytes).  Measured in the
+ * 2-CPU guest by test_faults: at most 192 KiB of memory and 512 KiB of
+ * swap (2 x 64 entries) left once everything was freed; the bound is
+ * 2 MiB there.
+ */
+long memcg_leak_slack(void);
+/*
+ * cg's memory and swap page counters (memcg_usage(), memcg_swap_counter())
+ * are at least the sums of its n children's, as hierarchical counters
+ * must be.  The parent is read first: a child's charge that moves between
+ * the reads (a drained stock, a recharge from the parent's own) cannot
+ * make it look short.  0 if so; else -1 after printing the numbers.
+ */
+int memcg_covers_children(const struct memcg *cg, const struct memcg *children, int n);
+/*
+ * A counter of cg that looks negative: a line of memory.stat (or the
+ * usage, swap or kmem counter file) whose value has a leading '-' or is
+ * 2^62 or more read as unsigned, as a counter that went below zero and
+ * wrapped.  v1's hierarchical_*_limit lines (2^63 - 4096 when unlimited)
+ * are limits, not counters, and are skipped.  1 with the offending
+ * "file: line" in what, 0 if none, -errno if memory.stat cannot be read.
+ */
+int memcg_negative_counter(const struct memcg *cg, char *what, size_t size);
+
 /* The test module's debugfs files (module/memcg_lru_test.c). */
 #define MLT_DIR "/sys/kernel/debug/memcg_lru_test"
 #define MLT_CHECK_LRUVECS MLT_DIR "/check_lruvecs"
