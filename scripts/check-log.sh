@@ -24,7 +24,7 @@ awk '
 	/memcg-lru: expect-oom end/ { if (expect_oom) expect_oom--; next }
 	/memcg-lru: expect-alloc-failure begin/ { expect_alloc++; next }
 	/memcg-lru: expect-alloc-failure end/ { if (expect_alloc) expect_alloc--; next }
-	# numa=fake=2 (the cgroup v1 guest of make test) maps CPUs to the fake
+	# numa=fake=2 (both guests of make test) maps CPUs to the fake
 	# nodes after the workqueue code recorded them: one pr_warn_once, with no
 	# backtrace, about its own affinity masks.  Not a splat.
 	/WARNING: workqueue cpumask: online intersect > possible intersect$/ { next }

@@ -189,9 +189,9 @@ genv=$(guest_env)
 for kind in base patched; do
 	b=0; [ $kind = base ] && b=1
 	for sfx in "" -v1; do
-		append=
-		# as make test's v1 boot: two NUMA nodes for the per-node cases
-		[ -n "$sfx" ] && append="memcg_lru.cgroup=v1 numa=fake=2"
+		# as make test's boots: two NUMA nodes for the per-node cases
+		append="numa=fake=2"
+		[ -n "$sfx" ] && append="memcg_lru.cgroup=v1 $append"
 		log "compare: selftests on the $kind kernel${sfx:+ (cgroup v1)}"
 		BASE=$b VM_APPEND="${VM_APPEND:-} $append" VM_TIMEOUT=${VM_TIMEOUT:-2400} \
 			VM_STREAM_PREFIX="# $kind$sfx: " \

@@ -4,7 +4,8 @@
 # module and selftest build, harness self-checks, then one boot of the
 # patched debug kernel (lockdep, DEBUG_VM) running every KUnit case,
 # selftest case and module case, and a second boot with the cgroup v1
-# memory controller for the selftests tagged v1 in run_tests.list.  Prints
+# memory controller for the selftests tagged v1 in run_tests.list.  Both
+# boots have two NUMA nodes (numa=fake=2).  Prints
 # TAP and ends with one line "N passed, N failed, N skipped"; exits non-zero
 # on any failure.  "0 failed" needs every planned line of every step and
 # both guests, and both guests' exit status 0 (verdict.sh).
@@ -47,6 +48,13 @@ produce "harness self-checks" "$S/harness-selftest.sh"
 # The guest run: every test inside one boot.  Its TAP comes back on the
 # results port; each top-level line becomes one of ours.
 genv=$(guest_env)
+# Both boots have two NUMA nodes (numa=fake=2 splits the guest's RAM in
+# two), so that the per-node paths run in CI: reparenting every node's
+# lruvecs and walking every node's page frames (both boots); zswap's
+# per-node lists, a store at memory.zswap.max writing back other nodes'
+# entries, the shrink worker's walk of every node (this boot: test_zswap
+# is cgroup v2 only).
+numa="numa=fake=2"
 # Poison freed objects of the kmalloc caches struct mem_cgroup comes from:
 # a list still threaded through a freed memcg (a deferred split queue, say)
 # then fails list debugging instead of going unnoticed.  No slab merging:
@@ -54,7 +62,7 @@ genv=$(guest_env)
 # objects left over (test_zswap_migrate relies on that check).
 poison="slub_debug=P,kmalloc-1k,kmalloc-2k,kmalloc-4k,kmalloc-8k slab_nomerge"
 VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_STREAM_PREFIX='# guest: ' \
-	VM_APPEND="$poison ${VM_APPEND:-}" \
+	VM_APPEND="$numa $poison ${VM_APPEND:-}" \
 	"$S/vm.sh" -n test -c "${genv}run-tests $groups"
 vmrc=$?
 res=$LOGS/test-$KIND-$PROFILE/results.log
@@ -62,11 +70,9 @@ guest_verdict "$res" $vmrc "" "guest run"
 
 # Second boot: the cgroup v1 memory controller, for the selftests tagged
 # v1; their cases for cgroup v2 are left to the first boot and the reverse.
-# It has two NUMA nodes (numa=fake=2), so that reparenting every node's
-# lruvecs and walking every node's page frames runs in CI too.
 case " $groups " in *" selftests "*) ;; *) finish ;; esac
 VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_STREAM_PREFIX='# guest-v1: ' \
-	VM_APPEND="memcg_lru.cgroup=v1 numa=fake=2 $poison ${VM_APPEND:-}" \
+	VM_APPEND="memcg_lru.cgroup=v1 $numa $poison ${VM_APPEND:-}" \
 	"$S/vm.sh" -n test-v1 -c "${genv}run-tests selftests"
 vmrc=$?
 res1=$LOGS/test-v1-$KIND-$PROFILE/results.log

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,6 +460,51 @@ long memcg_counter(const struct memcg *cg, const char *key)
 	snprintf(total, sizeof(total), "total_%s", key);
 	val = memcg_stat(cg, NULL, total);
 	return val >= 0 ? val : memcg_stat(cg, NULL, key);
+}
+
+long memcg_numa_stat(const struct memcg *cg, const char *key, int node)
+{
+	char path[4200], buf[8192], want[64], *line, *save, *n;
+	size_t len = strlen(key);
+
+	snprintf(path, sizeof(path), "%s/memory.numa_stat", cg->path);
+	if (file_read(path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	snprintf(want, sizeof(want), " N%d=", node);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, key, len) || line[len] != (cg->v1 ? '=' : ' '))
+			continue;
+		n = strstr(line, want);
+		if (!n)
+			return -ENOENT;
+		return atol(n + strlen(want)) * (cg->v1 ? getpagesize() : 1);
+	}
+	return -ENOENT;
+}
+
+int numa_nodes(void)
+{
+	char path[64];
+	int n;
+
+	for (n = 0;; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			return n;
+	}
+}
+
+#define MPOL_DEFAULT	0
+#define MPOL_BIND	2
+
+int numa_bind(int node)
+{
+	unsigned long mask;
+
+	if (node < 0)
+		return syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0) ? -errno : 0;
+	mask = 1UL << node;
+	return syscall(SYS_set_mempolicy, MPOL_BIND, &mask, sizeof(mask) * 8) ? -errno : 0;
 }
 
 long proc_cgroups_memory(void)
@@ -1179,6 +1225,9 @@ static void __attribute__((noreturn)) worker_main(struct zs_worker *w)
 			break;
 		case ZS_OP_MLOCK:
 			ret = worker_mlock(w, mem, cmd.arg, cmd.arg2);
+			break;
+		case ZS_OP_BIND:
+			ret = numa_bind(cmd.arg);
 			break;
 		case ZS_OP_CORRUPT:
 			mem[cmd.arg * ZS_PAGE + cmd.arg2] ^= 0x5a;

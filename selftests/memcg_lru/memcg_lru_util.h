@@ -4,6 +4,7 @@
  * cgroup_util.c.  Name families: file_* and proc_* (small files, /proc),
  * lru_gen_* (the MGLRU switch), memcg_* (a memory cgroup on cgroup v2 or
  * the v1 memory controller), mlt_* (the test module's debugfs files),
+ * numa_* (NUMA nodes: how many, binding a task's memory to one),
  * poll_until() (waiting for the kernel with a deadline), and for zswap:
  * zswap_* (module parameters, debugfs counters, test setup) and zs_* (a
  * memcg's zswap statistics, a verifiable page pattern, worker processes).
@@ -151,6 +152,12 @@ long memcg_swap_bytes(const struct memcg *cg);
  * key, else v1 total_key or key.  -ENOENT when cg has no such line.
  */
 long memcg_counter(const struct memcg *cg, const char *key);
+/*
+ * memory.numa_stat of cg, in bytes: key on node.  v2 ("key N0=bytes ...")
+ * gives the hierarchical figure, v1 ("key=pages N0=pages ...") cg's own.
+ * -ENOENT when cg has no such key or node.
+ */
+long memcg_numa_stat(const struct memcg *cg, const char *key, int node);
 /* The memory controller's num_cgroups in /proc/cgroups, or -errno. */
 long proc_cgroups_memory(void);
 /*
@@ -214,6 +221,19 @@ int memcg_covers_children(const struct memcg *cg, const struct memcg *children, 
  * "file: line" in what, 0 if none, -errno if memory.stat cannot be read.
  */
 int memcg_negative_counter(const struct memcg *cg, char *what, size_t size);
+
+/*
+ * NUMA nodes: make test boots both guests with numa=fake=2, which splits
+ * the guest's RAM (vm.sh VM_MEM) into two nodes of about equal size.
+ */
+/* Nodes 0, 1, ... that exist (/sys/devices/system/node/nodeN), in a row. */
+int numa_nodes(void);
+/*
+ * Bind the memory the calling task allocates from now on to node
+ * (set_mempolicy MPOL_BIND, by syscall: the selftests are static, without
+ * libnuma); node -1 puts the default policy back.  0 or -errno.
+ */
+int numa_bind(int node);
 
 /* The test module's debugfs files (module/memcg_lru_test.c). */
 #define MLT_DIR "/sys/kernel/debug/memcg_lru_test"
@@ -370,6 +390,9 @@ enum zs_op {
 				 * name; result: pages locked */
 	ZS_OP_DROP,		/* MADV_DONTNEED the pages FILL's arg, arg2 name
 				 * (their swap entries are freed); result: pages */
+	ZS_OP_BIND,		/* arg: node (-1: none) the pages FILL faults in
+				 * from now on come from (numa_bind());
+				 * result: 0 or -errno */
 	ZS_OP_EXIT,
 };
 

@@ -19,11 +19,12 @@
  * the pages locked; the child is removed and must not stay dying.
  * A munlock while the walk that finds them has one taken off the LRU (the
  * module's reparent_walk_delay_ms holds the walk there) must not leave that
- * folio on the parent's unevictable LRU.
+ * folio on the parent's unevictable LRU.  With two NUMA nodes, page cache
+ * and mlocked pages on each node move, on both hierarchies.
  *
  * Without the hooks (the unpatched base, or a kernel built without them)
- * the module cases skip; the mlock case needs no hooks and fails on the
- * base, where the child stays dying.
+ * the module cases skip; the mlock and two-node cases need no hooks and
+ * fail on the base, where the child stays dying.
  */
 #define _GNU_SOURCE
 
@@ -37,7 +38,6 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -605,11 +605,21 @@ out_parent:
 }
 
 /*
- * Two NUMA nodes (make test boots the cgroup v1 guest with numa=fake=2):
- * a task of the child puts page cache and mlocked pages on each node, then
- * moves to a sibling keeping the mlocks. After rmdir, the child must die,
- * and the parent's memory.numa_stat must hold the pages on both nodes: the
- * work reparents every node's lruvec and walks every node's page frames.
+ * Two NUMA nodes (make test boots both guests with numa=fake=2), on either
+ * hierarchy: a task of the child puts page cache and mlocked pages on each
+ * node (its memory bound to node 0, then to node 1), which the child's
+ * memory.numa_stat must show, then moves to a sibling keeping the mlocks.
+ * After rmdir, the child must die, the test module's reparent_check (where
+ * it is loaded; it counts every node's lruvecs of every offline memcg) must
+ * find no page left on an LRU of an offline memcg, and the parent's
+ * memory.numa_stat must hold the pages on both nodes: the work reparents
+ * every node's lruvec and walks every node's page frames.
+ *
+ * v1's numa_stat of the parent is its own: it holds the child's pages only
+ * once they moved.  v2's is hierarchical and counts a dying child's pages
+ * too, so there the case stands on the dying count (nr_dying_descendants)
+ * and the module's check.  Without the series the child stays dying on
+ * both hierarchies, its pages still charged to it, and the case fails.
  */
 #define NODE_FILE_SIZE	(8L << 20)
 #define NODE_MLOCK_SIZE	(4L << 20)
@@ -620,13 +630,6 @@ struct nodes_arg {
 	int ready[2];
 };
 
-static int bind_node(int node)
-{
-	unsigned long mask = 1UL << node;
-
-	return syscall(SYS_set_mempolicy, 2 /* MPOL_BIND */, &mask, 64) ? -1 : 0;
-}
-
 static int fill_nodes_and_move(void *arg)
 {
 	struct nodes_arg *na = arg;
@@ -635,7 +638,7 @@ static int fill_nodes_and_move(void *arg)
 	void *p;
 
 	for (node = 0; node < 2; node++) {
-		if (bind_node(node) || file_fill(na->file[node], NODE_FILE_SIZE) ||
+		if (numa_bind(node) || file_fill(na->file[node], NODE_FILE_SIZE) ||
 		    file_fill(na->locked[node], NODE_MLOCK_SIZE))
 			return 1 + node;
 		fd = open(na->locked[node], O_RDONLY);
@@ -651,45 +654,58 @@ static int fill_nodes_and_move(void *arg)
 	return 0;
 }
 
-/* pages of the "key=" line of a v1 memory.numa_stat on node: or -1 */
-static long numa_stat_v1(const struct memcg *cg, const char *key, int node)
+/* file and unevictable bytes of cg on each node; 0, or -1 if one is missing */
+static int nodes_stat(const struct memcg *cg, long file[2], long unev[2])
 {
-	char path[PATH_MAX + 32], buf[4096], want[64], *line, *n;
+	int node;
 
-	snprintf(path, sizeof(path), "%s/memory.numa_stat", cg->path);
-	if (file_read(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	snprintf(want, sizeof(want), "%s=", key);
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, want, strlen(want)))
-			continue;
-		snprintf(want, sizeof(want), " N%d=", node);
-		n = strstr(line, want);
-		return n ? atol(n + strlen(want)) : -1;
+	for (node = 0; node < 2; node++) {
+		file[node] = memcg_numa_stat(cg, "file", node);
+		unev[node] = memcg_numa_stat(cg, "unevictable", node);
+		if (file[node] < 0 || unev[node] < 0)
+			return -1;
 	}
-	return -1;
+	return 0;
 }
 
-static int test_reparent_two_nodes_v1(void)
+/* Both nodes hold the page cache (3/4 of it: some may be reclaimed) and every mlocked page. */
+static int nodes_hold(const char *who, const long file[2], const long unev[2])
+{
+	int node;
+
+	for (node = 0; node < 2; node++) {
+		if (file[node] < NODE_FILE_SIZE * 3 / 4 || unev[node] < NODE_MLOCK_SIZE) {
+			ksft_print_msg("node %d: %s does not hold the task's pages there\n", node, who);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int test_reparent_two_nodes(void)
 {
 	struct nodes_arg na = {};
 	struct memcg root = {}, parent = {}, child = {}, holder = {};
-	long base, dying = -1, waited, file[2], unev[2];
-	int ret = KSFT_FAIL, node;
+	long base, dying = -1, pages = -1, memcgs, waited;
+	long cfile[2], cunev[2], file[2], unev[2];
+	char lru[64] = "no test module";
+	int ret = KSFT_FAIL, node, module;
 	pid_t pid = -1;
 	char c;
 
-	if (access("/sys/devices/system/node/node1", F_OK)) {
+	if (numa_nodes() < 2) {
 		ksft_print_msg("one NUMA node: boot with numa=fake=2\n");
 		return KSFT_SKIP;
 	}
-	if (memcg_root(&root, 1))
+	if (memcg_root(&root, 0) && memcg_root(&root, 1))
 		return KSFT_SKIP;
-	base = memcg_dying_baseline(&root);
+	module = !access(MLT_REPARENT_CHECK, F_OK);
 	if (memcg_create(&parent, &root, "reparent_nodes"))
 		return KSFT_FAIL;
 	if (memcg_create(&child, &parent, "child") || memcg_create(&holder, &parent, "holder"))
 		goto out;
+	/* v1: the count of the whole hierarchy, before anything is removed */
+	base = memcg_dying_baseline(&parent);
 
 	for (node = 0; node < 2; node++) {
 		snprintf(na.file[node], PATH_MAX, "%s/reparent_nodes.%d.file%d",
@@ -706,28 +722,40 @@ static int test_reparent_two_nodes_v1(void)
 		ksft_print_msg("the task could not fill both nodes\n");
 		goto out;
 	}
+	if (nodes_stat(&child, cfile, cunev)) {
+		ksft_print_msg("no per-node file and unevictable in the child's memory.numa_stat\n");
+		goto out;
+	}
+	ksft_print_msg("%s child before rmdir: file N0=%ld N1=%ld KiB, unevictable N0=%ld N1=%ld KiB\n",
+		       root.v1 ? "v1" : "v2", cfile[0] >> 10, cfile[1] >> 10, cunev[0] >> 10,
+		       cunev[1] >> 10);
+	/* or the case would not test two nodes */
+	if (!nodes_hold("the child", cfile, cunev))
+		goto out;
 	if (rmdir(child.path)) {
 		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
 		goto out;
 	}
-	dying = memcg_wait_dying(&root, base, SETTLE_TIMEOUT_MS, &waited);
-	for (node = 0; node < 2; node++) {
-		file[node] = numa_stat_v1(&parent, "file", node);
-		unev[node] = numa_stat_v1(&parent, "unevictable", node);
-	}
-	ksft_print_msg("two nodes: %ld dying after %ld ms; parent file N0=%ld N1=%ld, unevictable N0=%ld N1=%ld pages\n",
-		       dying - base, waited, file[0], file[1], unev[0], unev[1]);
+	poll_until((dying = memcg_nr_dying(&parent)) >= 0 && dying <= base &&
+		   (!module || (!mlt_reparent_check(&pages, &memcgs) && !pages)),
+		   SETTLE_TIMEOUT_MS, waited);
+	if (nodes_stat(&parent, file, unev))
+		goto out;
+	if (module)
+		snprintf(lru, sizeof(lru), "%ld pages on offline LRUs", pages);
+	ksft_print_msg("%s after rmdir: %ld dying after %ld ms, %s; parent file N0=%ld N1=%ld KiB, unevictable N0=%ld N1=%ld KiB\n",
+		       root.v1 ? "v1" : "v2", dying - base, waited, lru, file[0] >> 10,
+		       file[1] >> 10, unev[0] >> 10, unev[1] >> 10);
 	if (dying > base) {
 		ksft_print_msg("the child stays dying\n");
 		goto out;
 	}
-	for (node = 0; node < 2; node++) {
-		if (file[node] < NODE_FILE_SIZE / 4096 * 3 / 4 ||
-		    unev[node] < NODE_MLOCK_SIZE / 4096) {
-			ksft_print_msg("node %d: the parent does not hold the child's pages\n", node);
-			goto out;
-		}
+	if (module && pages) {
+		ksft_print_msg("pages are left on the LRUs of offline memcgs\n");
+		goto out;
 	}
+	if (!nodes_hold("the parent", file, unev))
+		goto out;
 	ret = KSFT_PASS;
 out:
 	if (pid > 0) {
@@ -854,7 +882,7 @@ struct reparent_test {
 	T(test_reparent_locked_v1),
 	T(test_reparent_pinned_v2),
 	T(test_reparent_busy_head_v2),
-	T(test_reparent_two_nodes_v1),
+	T(test_reparent_two_nodes),
 };
 #undef T
 

@@ -31,6 +31,12 @@
  *                       large cold zswap footprint writes cold entries
  *                       back, while the entries of a hot working set
  *                       stay; with the shrinker off nothing is written back
+ *   two_nodes_own_writeback  (two NUMA nodes) a memcg at its
+ *                       memory.zswap.max with every entry on node 0: stores
+ *                       of node-1 pages write back node-0 entries to make
+ *                       room, and are not rejected
+ *   two_nodes_pool_limit  (two NUMA nodes) at the pool limit, the shrink
+ *                       worker writes back a memcg's entries on node 1
  *
  * $ZSWAP_TESTS (words, e.g. "shrinker backoff") runs only the cases whose
  * names contain one of them; the others are reported as skipped.
@@ -40,8 +46,10 @@
  * On the unpatched 6.1 zswap there is no per-memcg writeback: memory.stat
  * has no zswpwb, stores over memory.zswap.max are rejected to the swap
  * device, and at the pool limit zbud writes back the oldest entries of the
- * whole system while zsmalloc cannot write back at all.  own_writeback and
- * global_round_robin fail there, saying so.
+ * whole system while zsmalloc cannot write back at all.  own_writeback,
+ * global_round_robin and the two-node cases fail there, saying so.  The
+ * two-node cases bind their workers' memory to a node (numa_bind()) and
+ * check in memory.numa_stat that it is there; with one node they skip.
  *
  * Pages are pushed out with memory.reclaim, not memory limits, so what is
  * stored when is deterministic.  The anon memory is mapped without THP
@@ -1248,6 +1256,243 @@ restore:
 	return ret;
 }
 
+/* ---- two NUMA nodes (make test boots with numa=fake=2) ---- */
+
+/* anon bytes of cg on nodes 0 and 1, flushed (memory.numa_stat); 0 or -1 */
+static int anon_nodes(const char *cg, long anon[2])
+{
+	struct memcg m = { .v1 = 0 };
+	int node;
+
+	snprintf(m.path, sizeof(m.path), "%s", cg);
+	/* reading memory.zswap.current flushes the statistics */
+	if (cg_read_long(cg, "memory.zswap.current") < 0)
+		return -1;
+	for (node = 0; node < 2; node++) {
+		anon[node] = memcg_numa_stat(&m, "anon", node);
+		if (anon[node] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bind w to node and fill every page of it (generation gen), then check in
+ * memory.numa_stat that they are there: the memcg's anon rose by 90% of w's
+ * size or more on node, by less than 10% on the other.  0, or -1 after
+ * saying why.
+ */
+static int fill_on_node(struct zs_worker *w, int node, unsigned long gen, const char *who)
+{
+	long a0[2], a1[2], bytes = w->pages * ZS_PAGE;
+
+	if (zs_worker_call(w, ZS_OP_BIND, node, 0) || anon_nodes(w->memcg, a0) ||
+	    zs_worker_call(w, ZS_OP_FILL, gen, 1) != w->pages || anon_nodes(w->memcg, a1)) {
+		ksft_print_msg("%s: could not bind to node %d and fill\n", who, node);
+		return -1;
+	}
+	ksft_print_msg("%s (%ld KiB) filled on node %d: anon N0 %+ld KiB, N1 %+ld KiB (now N0=%ld N1=%ld KiB)\n",
+		       who, bytes >> 10, node, (a1[0] - a0[0]) >> 10, (a1[1] - a0[1]) >> 10,
+		       a1[0] >> 10, a1[1] >> 10);
+	if (a1[node] - a0[node] < bytes * 9 / 10 || a1[!node] - a0[!node] >= bytes / 10) {
+		ksft_print_msg("%s's pages are not on node %d\n", who, node);
+		return -1;
+	}
+	return 0;
+}
+
+static int one_node(void)
+{
+	if (numa_nodes() >= 2)
+		return 0;
+	ksft_print_msg("one NUMA node: boot with numa=fake=2\n");
+	return 1;
+}
+
+/*
+ *   zswap_test
+ *   `-- N   memory.zswap.max = 1M
+ *           W0: bound to node 0, 6 MiB filled and pushed out: zswap holds
+ *               N's limit (within an entry), all of it on node 0's list
+ *           W1: bound to node 1, then 8 MiB filled and pushed out, 1 MiB
+ *               at a time
+ *
+ * A store at the limit writes back the memcg's own entries, starting with
+ * the list of its page's node and going on to the next node (0029).  W1's
+ * first stores find N's node-1 list empty, or with one entry: only node-0
+ * entries make room for them.  During the node-1 phase N's zswpwb rises,
+ * most of W1's pages are stored (zswpout), and memory.zswap.current stays
+ * under the max but for the one entry a store under it may add.  W0 reads
+ * back intact, and its reads from zswap (zswpin) count its entries left:
+ * at least one fewer than it had, written back for W1.  W1 reads back
+ * intact.  A walk of the page's node alone would find nothing to write
+ * back, and reject every store of W1 to the swap device.
+ */
+static int test_zswap_two_nodes_own_writeback(void)
+{
+	long w0_bytes = 6L << 20, w1_bytes = 8L << 20, zmax = 1L << 20;
+	struct zs_worker w0 = { .pid = -1 }, w1 = { .pid = -1 };
+	long zcur, zpeak = 0, entries0, left0, step;
+	struct zs_memcg_stat s0, s1, s2, s3, s4;
+	int ret = KSFT_FAIL;
+	char cg[PATH_MAX] = "";
+
+	if (one_node())
+		return KSFT_SKIP;
+	if (child_memcg("nodes", cg) || cg_write_numeric(cg, "memory.zswap.max", zmax))
+		goto cleanup;
+	if (zs_worker_start(&w0, cg, w0_bytes, 0x40, &ZS_PATTERN_HALF) ||
+	    zs_worker_start(&w1, cg, w1_bytes, 0x41, &ZS_PATTERN_HALF))
+		goto cleanup;
+
+	/* node 0: W0's entries fill zswap up to N's limit */
+	if (flushed_stat(cg, &s0) || fill_on_node(&w0, 0, 1, "W0"))
+		goto cleanup;
+	push(&w0);
+	if (flushed_stat(cg, &s1))
+		goto cleanup;
+	zcur = cg_read_long(cg, "memory.zswap.current");
+	entries0 = s1.zswapped / (long)ZS_PAGE;
+	ksft_print_msg("node-0 phase: zswpout +%ld, zswpwb +%ld; %ld entries in zswap, memory.zswap.current %ld of %ld KiB\n",
+		       s1.zswpout - s0.zswpout, s1.zswpwb - s0.zswpwb, entries0, zcur >> 10,
+		       zmax >> 10);
+	if (s1.zswpwb < 0) {
+		ksft_print_msg("memory.stat has no zswpwb: this kernel has no per-memcg zswap writeback (the unpatched base)\n");
+		goto cleanup;
+	}
+	if (zcur < zmax - (long)ZS_PAGE) {
+		ksft_print_msg("W0 did not fill zswap up to memory.zswap.max\n");
+		goto cleanup;
+	}
+
+	/* node 1: stores at the limit, node 1's list empty */
+	if (fill_on_node(&w1, 1, 1, "W1") || flushed_stat(cg, &s2))
+		goto cleanup;
+	for (step = 0; step < w1_bytes; step += 1L << 20) {
+		zs_reclaim(cg, 1L << 20, 2);
+		zcur = cg_read_long(cg, "memory.zswap.current");
+		if (zcur > zpeak)
+			zpeak = zcur;
+	}
+	if (flushed_stat(cg, &s3))
+		goto cleanup;
+	ksft_print_msg("node-1 phase: zswpout +%ld, zswpwb +%ld, swap %+ld KiB; memory.zswap.current at most %ld KiB\n",
+		       s3.zswpout - s2.zswpout, s3.zswpwb - s2.zswpwb, (s3.swap - s2.swap) >> 10,
+		       zpeak >> 10);
+
+	/* each of W0's pages read from zswap is one zswpin: its entries left */
+	if (verify(&w0, "W0") || flushed_stat(cg, &s4))
+		goto cleanup;
+	left0 = s4.zswpin - s3.zswpin;
+	ksft_print_msg("node 0: %ld entries after its phase, %ld after node 1's: %ld written back for node-1 stores; node 1: %ld entries\n",
+		       entries0, left0, entries0 - left0, s3.zswapped / (long)ZS_PAGE - left0);
+	if (s3.zswpwb - s2.zswpwb <= 0) {
+		ksft_print_msg("nothing was written back for the node-1 stores\n");
+		goto cleanup;
+	}
+	if (s3.zswpout - s2.zswpout < w1.pages / 2) {
+		ksft_print_msg("fewer than half of W1's pages were stored: the stores over the limit were rejected, not made room for with node 0's entries\n");
+		goto cleanup;
+	}
+	if (entries0 - left0 < 1) {
+		ksft_print_msg("no node-0 entry was written back for the node-1 stores\n");
+		goto cleanup;
+	}
+	if (zpeak > zmax + (long)ZS_PAGE) {
+		ksft_print_msg("memory.zswap.current reached %ld KiB, over memory.zswap.max\n",
+			       zpeak >> 10);
+		goto cleanup;
+	}
+	if (verify(&w1, "W1"))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	zs_worker_stop(&w0);
+	zs_worker_stop(&w1);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ *   zswap_test
+ *   `-- P   W: bound to node 1, twice 1.35% of RAM of dense pages, filled,
+ *           then pushed out an eighth at a time until the pool holds 1.35%
+ *           of RAM: every entry of P is on node 1's list
+ *
+ * Then max_pool_percent=1 (accept threshold 90) and 1 MiB more of W is
+ * pushed out: the stores find the pool full and start the shrink worker,
+ * whose visit of P (0036, zswap_shrink_memcg) finds node 0's list empty and
+ * must write back node 1's entries until the pool is under 90% of 1% of
+ * RAM (polled up to SETTLE_TIMEOUT_MS).  A walk of node 0 alone would write
+ * back nothing, and the pool would stay full.  P's zswpwb and
+ * written_back_pages rise; W reads back intact.
+ */
+static int test_zswap_two_nodes_pool_limit(void)
+{
+	long total = proc_meminfo_kb("MemTotal") * 1024L, target = total * 135 / 10000;
+	long threshold = total / 100 * 90 / 100, wb0, waited, j;
+	struct zs_worker w = { .pid = -1 };
+	struct zs_memcg_stat s0, s1;
+	int ret = KSFT_FAIL, done;
+	char cg[PATH_MAX] = "";
+
+	if (one_node())
+		return KSFT_SKIP;
+	if (child_memcg("P", cg) ||
+	    zs_worker_start(&w, cg, target * 2, 0x50, &ZS_PATTERN_DENSE) ||
+	    fill_on_node(&w, 1, 1, "W"))
+		goto cleanup;
+	for (j = 0; j < 8 && zswap_counter("pool_total_size") < target; j++)
+		zs_reclaim(cg, target * 2 / 8, 2);
+	if (flushed_stat(cg, &s0))
+		goto cleanup;
+	ksft_print_msg("pool_total_size %ld KiB (P %ld KiB), threshold at max_pool_percent=1: %ld KiB\n",
+		       zswap_counter("pool_total_size") >> 10, s0.zswap >> 10, threshold >> 10);
+	if (s0.zswpwb < 0) {
+		ksft_print_msg("memory.stat has no zswpwb: no per-memcg writeback on this kernel (the unpatched base)\n");
+		goto cleanup;
+	}
+	if (zswap_counter("pool_total_size") <= total / 100) {
+		ksft_print_msg("could not fill the pool past 1%% of RAM\n");
+		goto cleanup;
+	}
+	wb0 = zswap_counter("written_back_pages");
+	if (zswap_param_write("accept_threshold_percent", "90") ||
+	    zswap_param_write("max_pool_percent", "1"))
+		goto cleanup;
+	/* stores that find the pool full start the shrink worker */
+	for (j = 0; j < 4; j++)
+		zs_reclaim(cg, 256L << 10, 1);
+	poll_until(zswap_counter("pool_total_size") < threshold, SETTLE_TIMEOUT_MS, waited);
+	done = zswap_counter("pool_total_size") < threshold;
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+	if (flushed_stat(cg, &s1))
+		goto cleanup;
+	ksft_print_msg("after %ld ms: pool %ld KiB; P zswpwb +%ld, written_back_pages +%ld, zswapped %ld -> %ld KiB\n",
+		       waited, zswap_counter("pool_total_size") >> 10, s1.zswpwb - s0.zswpwb,
+		       zswap_counter("written_back_pages") - wb0, s0.zswapped >> 10,
+		       s1.zswapped >> 10);
+	if (s1.zswpwb - s0.zswpwb <= 0 || zswap_counter("written_back_pages") - wb0 <= 0) {
+		ksft_print_msg("none of P's node-1 entries was written back at the pool limit\n");
+		goto cleanup;
+	}
+	if (!done) {
+		ksft_print_msg("the writeback did not bring the pool under the threshold within %d s\n",
+			       SETTLE_TIMEOUT_MS / 1000);
+		goto cleanup;
+	}
+	if (verify(&w, "W"))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	zswap_param_write("max_pool_percent", saved.max_pool_percent);
+	zswap_param_write("accept_threshold_percent", saved.accept_threshold_percent);
+	zs_worker_stop(&w);
+	cg_destroy(cg);
+	return ret;
+}
+
 #define T(x) { x, #x }
 struct zswap_test {
 	int (*fn)(void);
@@ -1261,6 +1506,8 @@ struct zswap_test {
 	T(test_zswap_writeback_knob),
 	T(test_zswap_worker_backoff),
 	T(test_zswap_shrinker),
+	T(test_zswap_two_nodes_own_writeback),
+	T(test_zswap_two_nodes_pool_limit),
 };
 #undef T
 
