@@ -8,6 +8,7 @@
 #     on fake selftests, KUnit and module results) relays each case, keeps
 #     skips as skips, and turns a hang, a crash and a binary that reports
 #     nothing into failures;
+#     make soak's guest side (run-soak.sh) does the same for its parts;
 #  4. the verdict of a guest run (verdict.sh, the code test.sh runs) fails a
 #     guest that runs nothing, a missing planned line, a bad exit status and
 #     a splat glued to guest output, and counts a skipped case as a skip;
@@ -149,6 +150,30 @@ echo "ok 2 # SKIP case_b_v1: hierarchy missing"; echo "ok 3 case_c"\n' > "$st/t_
 else
 	echo "ok - harness: run-tests on fakes # SKIP busybox missing"
 fi
+
+# 3b. make soak's guest side (run-soak): a part's failure, a missing part
+# and a failed case of a suite round each fail a line, the round's lines are
+# renamed, the plan counts them all and the exit status is not 0.
+mkdir -p "$tmp/soak/bin"
+printf '#!/bin/sh\necho "ok 1 fake"\n' > "$tmp/soak/bin/soak-switch"
+printf '#!/bin/sh\necho "not ok 1 fake"\n' > "$tmp/soak/bin/soak-reparent"
+printf '#!/bin/sh\necho "ok 1 a"; echo "not ok 2 b"; echo "1..2"; exit 1\n' > "$tmp/soak/bin/run-tests"
+chmod +x "$tmp/soak/bin"/*
+out=$(PATH=$tmp/soak/bin:$PATH RUN_SOAK_BIN=$tmp/soak/bin SOAK_PARTS="switch reparent faults" \
+	SOAK_ROUNDS=1 busybox sh "$ROOT/scripts/guest/run-soak.sh" 2>&1)
+st=$?
+got=$(printf '%s\n' "$out" | grep -E '^((not )?ok|1\.\.)' | sed -E 's/ \([^)]*\)//')
+want='ok 1 soak switch
+not ok 2 soak reparent
+not ok 3 soak faults: no '"$tmp"'/soak/bin/soak-faults
+ok 4 round 1: a
+not ok 5 round 1: b
+1..5'
+[ "$got" = "$want" ] || bad="run-soak printed:
+$got"
+[ $st != 0 ] || bad="${bad:+$bad
+}run-soak exited 0"
+check "soak: failed and missing parts and a failed suite case fail, the round's lines renamed"
 
 # 4. Verdicts of whole guest runs.
 mkdir -p "$tmp/g"
