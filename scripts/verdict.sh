@@ -125,7 +125,7 @@ guest_verdict() {
 # NAME (why)") must have a result line there.
 other_boot_check() {
 	local name
-	tr -d '\r' < "$1" | sed -n 's/^# run-tests: other boot: \(.*\) (.*$/\1/p' |
+	tr -d '\r' < "$1" | sed -n 's/^# run-tests: other boot: \([^(]*\) (.*$/\1/p' |
 	while IFS= read -r name; do
 		# not grep -q: with pipefail, sed's SIGPIPE when grep stops early
 		# would turn a match into a failure

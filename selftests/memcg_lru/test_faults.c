@@ -1268,7 +1268,7 @@ static int test_faults_zswap_v2(void)
 	char detail[64];
 
 	if (v1) {
-		ksft_print_msg("cgroup v1: zswap has no per-memcg limit there (memory.zswap.max)\n");
+		ksft_print_msg("cgroup v1: zswap has no per-memcg limit there, no memory.zswap.max\n");
 		return KSFT_SKIP;
 	}
 	why = zswap_missing(parent.path);
