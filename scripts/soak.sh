@@ -30,6 +30,8 @@ started=$(date +%s)
 soak_default() {
 	local v=$2
 
+	# set by the caller: named in the Reliability row's command
+	[ -n "$(eval echo "\${$1:-}")" ] && soak_given="$soak_given $1"
 	[ "$PROFILE" = kasan ] && v=$3
 	eval "export $1=\${$1:-$v}"
 }
@@ -43,6 +45,7 @@ soak_default SOAK_SWAPOFF_CYCLES 100 10		# swapoff/swapon racing writeback
 soak_default SOAK_FAULTS_ROUNDS 50 3		# rounds of test_faults
 soak_default SOAK_FAULTS_PROBABILITY 20 20	# percent of the marked tasks' allocations
 soak_default SOAK_ROUNDS 1 1			# rounds of the whole suite
+[ -n "${SOAK_PARTS:-}" ] && soak_given="$soak_given SOAK_PARTS"
 export SOAK_PARTS=${SOAK_PARTS:-switch reparent zswap faults}
 boots=${SOAK_BOOTS:-v2 v1}
 
@@ -70,7 +73,20 @@ genv=$(env | grep -E '^(SOAK_|SELFTEST_TIMEOUT=)' |
 poison="slub_debug=P,kmalloc-1k,kmalloc-2k,kmalloc-4k,kmalloc-8k slab_nomerge"
 summary=$LOGS/soak-summary.md
 mkdir -p "$LOGS"
-counts="toggles $SOAK_SWITCH_TOGGLES+$SOAK_STORM_TOGGLES+$SOAK_WB_TOGGLES, cycles $SOAK_REPARENT_CYCLES, zswap ${SOAK_ZSWAP_S}s + $SOAK_SWAPOFF_CYCLES swapoffs, faults $SOAK_FAULTS_ROUNDS x $SOAK_FAULTS_PROBABILITY%, suite x$SOAK_ROUNDS"
+# The row names only the parts that ran, and its command the SOAK_* set
+# on this command line (the defaults follow from PROFILE).
+counts=
+for part in $SOAK_PARTS; do
+	case $part in
+	switch) counts="$counts, toggles $SOAK_SWITCH_TOGGLES+$SOAK_STORM_TOGGLES+$SOAK_WB_TOGGLES" ;;
+	reparent) counts="$counts, cycles $SOAK_REPARENT_CYCLES + ${SOAK_STORM_S}s storm" ;;
+	zswap) counts="$counts, zswap ${SOAK_ZSWAP_S}s + $SOAK_SWAPOFF_CYCLES swapoffs" ;;
+	faults) counts="$counts, faults $SOAK_FAULTS_ROUNDS x $SOAK_FAULTS_PROBABILITY%" ;;
+	esac
+done
+counts="${counts#, }${counts:+, }suite x$SOAK_ROUNDS"
+given=$(printf '%s\n' $soak_given | sort -u | while read -r v; do
+	[ -n "$v" ] && printf ' %s="%s"' "$v" "$(eval echo "\$$v")"; done)
 for b in $boots; do
 	case $b in
 	v1) append="memcg_lru.cgroup=v1" ;;
@@ -89,7 +105,7 @@ for b in $boots; do
 	[ $fail = "$f0" ] || verdict="**fail** ($((fail - f0)) lines)"
 	printf '| %s | %s | %s, 2 nodes | %s | %s | %s | `make soak PROFILE=%s SOAK_BOOTS=%s` |\n' \
 		"$(date -u +%F)" "$PROFILE" "$b" "$counts" "${secs:-?} s" "$verdict" \
-		"$PROFILE" "$b" >> "$summary"
+		"$PROFILE" "$b$given" >> "$summary"
 done
 echo "# Reliability rows appended to ${summary#$ROOT/}"
 finish
