@@ -16,7 +16,7 @@
 #   SOAK_PARTS="switch reparent zswap faults"   which soak parts (v1 skips zswap)
 #   SOAK_ROUNDS=N            rounds of the whole suite per boot
 #   SOAK_SWITCH_TOGGLES, SOAK_STORM_TOGGLES, SOAK_WB_TOGGLES,
-#   SOAK_REPARENT_CYCLES, SOAK_STORM_S, SOAK_ZSWAP_S, SOAK_SWAPOFF_CYCLES,
+#   SOAK_REPARENT_CYCLES, SOAK_STORM_S, SOAK_HOTPLUG_S, SOAK_ZSWAP_S, SOAK_SWAPOFF_CYCLES,
 #   SOAK_FAULTS_ROUNDS, SOAK_FAULTS_PROBABILITY    the counts (see below)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/verdict.sh"
@@ -40,6 +40,7 @@ soak_default SOAK_STORM_TOGGLES 5000 300	# back-to-back toggles
 soak_default SOAK_WB_TOGGLES 1000 100		# toggles of the writeback load
 soak_default SOAK_REPARENT_CYCLES 10000 300	# cgroup create/populate/remove cycles
 soak_default SOAK_STORM_S 60 10			# the delegated recharge storm
+soak_default SOAK_HOTPLUG_S 600 120		# CPU 1 hotplug racing stock drains
 soak_default SOAK_ZSWAP_S 3600 300		# zswap integrity checker, in all
 soak_default SOAK_SWAPOFF_CYCLES 100 10		# swapoff/swapon racing writeback
 soak_default SOAK_FAULTS_ROUNDS 50 3		# rounds of test_faults
@@ -79,7 +80,7 @@ counts=
 for part in $SOAK_PARTS; do
 	case $part in
 	switch) counts="$counts, toggles $SOAK_SWITCH_TOGGLES+$SOAK_STORM_TOGGLES+$SOAK_WB_TOGGLES" ;;
-	reparent) counts="$counts, cycles $SOAK_REPARENT_CYCLES + ${SOAK_STORM_S}s storm" ;;
+	reparent) counts="$counts, cycles $SOAK_REPARENT_CYCLES + ${SOAK_STORM_S}s storm + ${SOAK_HOTPLUG_S}s hotplug" ;;
 	zswap) counts="$counts, zswap ${SOAK_ZSWAP_S}s + $SOAK_SWAPOFF_CYCLES swapoffs" ;;
 	faults) counts="$counts, faults $SOAK_FAULTS_ROUNDS x $SOAK_FAULTS_PROBABILITY%" ;;
 	esac

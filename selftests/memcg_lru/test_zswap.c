@@ -1318,7 +1318,7 @@ static int one_node(void)
  *               at a time
  *
  * A store at the limit writes back the memcg's own entries, starting with
- * the list of its page's node and going on to the next node (0029).  W1's
+ * the list of its page's node and going on to the next node (0030).  W1's
  * first stores find N's node-1 list empty, or with one entry: only node-0
  * entries make room for them.  During the node-1 phase N's zswpwb rises,
  * most of W1's pages are stored (zswpout), and memory.zswap.current stays
@@ -1421,7 +1421,7 @@ cleanup:
  *
  * Then max_pool_percent=1 (accept threshold 90) and 1 MiB more of W is
  * pushed out: the stores find the pool full and start the shrink worker,
- * whose visit of P (0036, zswap_shrink_memcg) finds node 0's list empty and
+ * whose visit of P (0037, zswap_shrink_memcg) finds node 0's list empty and
  * must write back node 1's entries until the pool is under 90% of 1% of
  * RAM (polled up to SETTLE_TIMEOUT_MS).  A walk of node 0 alone would write
  * back nothing, and the pool would stay full.  P's zswpwb and
