@@ -117,7 +117,7 @@ if command -v busybox > /dev/null; then
 echo "ok 2 # SKIP case_b_v1: hierarchy missing"; echo "ok 3 case_c"\n' > "$st/t_pass"
 	printf '#!/bin/sh\necho "1..2"; echo "ok 1 quick"; sleep 600 & sleep 600\n' > "$st/t_hang"
 	printf '#!/bin/sh\necho "1..1"; echo "# no sysctl here"; echo "ok 1 # SKIP case_s"; exit 0\n' > "$st/t_skip"
-	printf '#!/bin/sh\necho "1..3"; echo "ok 1 case_x"; kill -SEGV $$\n' > "$st/t_crash"
+	printf '#!/bin/sh\necho "1..3"; echo "ok 1 case_x"; echo "# 3 widgets left"; kill -SEGV $$\n' > "$st/t_crash"
 	printf '#!/bin/sh\nexit 0\n' > "$st/t_noplan"
 	chmod +x "$st"/t_*
 	printf 'KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: lru_gen\n    1..2\n    ok 1 k_one\n    # k_two: a long log\n' > "$f/kunit/lru_gen/results"
@@ -147,6 +147,13 @@ echo "ok 2 # SKIP case_b_v1: hierarchy missing"; echo "ok 3 case_c"\n' > "$st/t_
 		bad="$bad${bad:+
 }case_b_v1 not left to the v1 boot"
 	check "run-tests: one line a case, skips with reasons; a hang, a crash, no plan fail"
+	failure_digest "$tmp/run/results.log" "v1: " > "$tmp/why"
+	grep -qx '# why: v1: selftest: t_crash: case 2 of 3 not reported (killed by signal 11)' "$tmp/why" &&
+		grep -qx '# why:   3 widgets left' "$tmp/why" &&
+		[ "$(grep -c '^# why: v1: ' "$tmp/why")" = 4 ] ||
+		bad="failure digest:
+$(cat "$tmp/why")"
+	check "failure digest: each failed case with the diagnostics before it"
 else
 	echo "ok - harness: run-tests on fakes # SKIP busybox missing"
 fi

@@ -23,8 +23,15 @@ S=$ROOT/scripts
 started=$(date +%s)
 groups=${TEST_GROUPS:-kunit selftests module}
 
+# The guests' results files, for the failure digest at the end.
+digests=()
+
 finish() {
 	echo "1..$n"
+	local r
+	for r in "${digests[@]}"; do
+		failure_digest "${r%%|*}" "${r#*|}" | head -n 40
+	done
 	echo "# make test took $(( $(date +%s) - started ))s; logs under build/logs"
 	echo "$pass passed, $fail failed, $skip skipped"
 	[ $fail = 0 ]
@@ -67,6 +74,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_STREAM_PREFIX='# guest: ' \
 vmrc=$?
 res=$LOGS/test-$KIND-$PROFILE/results.log
 guest_verdict "$res" $vmrc "" "guest run"
+digests+=("$res|")
 
 # Second boot: the cgroup v1 memory controller, for the selftests tagged
 # v1; their cases for cgroup v2 are left to the first boot and the reverse.
@@ -77,6 +85,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_STREAM_PREFIX='# guest-v1: ' \
 vmrc=$?
 res1=$LOGS/test-v1-$KIND-$PROFILE/results.log
 guest_verdict "$res1" $vmrc "v1: " "guest run (cgroup v1)"
+digests+=("$res1|v1: ")
 other_boot_check "$res" "$res1" ""
 other_boot_check "$res1" "$res" "v1: "
 finish

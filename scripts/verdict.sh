@@ -120,6 +120,33 @@ guest_verdict() {
 	esac
 }
 
+# failure_digest RESULTS PREFIX: for each failed guest line, its name and
+# the last diagnostics the selftest printed before it ("# why:" lines).  The
+# test command prints them next to its last line, where a log cut to its
+# tail (a CI summary) still shows why a case failed, not only that it did.
+failure_digest() {
+	tr -d '\r' < "$1" 2>/dev/null | awk -v pfx="$2" '
+	/^(not )?ok [0-9]+ / {
+		if ($1 == "not") {
+			name = $0
+			sub(/^not ok [0-9]+ /, "", name)
+			printf "# why: %s%s\n", pfx, name
+			for (i = 0; i < nb; i++)
+				printf "# why:   %s\n", buf[i]
+		}
+		nb = 0
+		next
+	}
+	/^# # / {
+		if (nb == 4) {
+			for (i = 1; i < 4; i++)
+				buf[i - 1] = buf[i]
+			nb = 3
+		}
+		buf[nb++] = substr($0, 5)
+	}'
+}
+
 # other_boot_check RESULTS OTHER_RESULTS PREFIX: each case the guest left
 # unplanned because it belongs to the other boot ("# run-tests: other boot:
 # NAME (why)") must have a result line there.
