@@ -922,8 +922,8 @@ out:
 
 /*
  * A case whose task could not bring the child to the state it tests is run
- * again: that says nothing of the kernel.  The writeback case met it in one
- * run of three, the writeback over before the child was read, until the
+ * again: that says nothing of the kernel.  The writeback case met it in 11
+ * of 18 tries, the writeback over before the child was read, until the
  * guest's init bounded the slow disk's requests (QEMU's throttle passes a
  * whole request once its bucket drained).  A wrong figure once the state
  * was there fails at once.

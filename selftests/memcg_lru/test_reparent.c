@@ -577,7 +577,8 @@ static int read_files(void *arg)
  * until it reached want, stopped growing or timeout_ms passed.  The rate is
  * the guest's: under TCG a pass over the files and the recharge worker's
  * catching up take seconds, so timeout_ms is a bound for a hang, not the
- * pace (one run in a few reached only 75% of the files in 10 s on v1).
+ * pace (on v1, runs reached 82-88% of the files in 10 s, and one in nine
+ * fell below the 75% the case needs).
  * *took_ms: how long it took, *passes: how many passes over the files.
  */
 static long sibling_touch(struct scene *s, long want, long timeout_ms, long *took_ms,
