@@ -379,7 +379,13 @@ static int mlt_switch_race(struct seq_file *m)
  *               locked on the LRU
  *   release     put the isolated ones back on the LRU or unlock the locked
  *               ones, still holding a reference on each
- *   drop        drop every reference
+ *   drop        drop every reference, and the pin below
+ *   pin         take a reference on the writer's memcg, which stays pinned
+ *               (and dying once removed) until "drop"
+ *   mlock_new   charge a new folio to the pinned memcg and put it on its
+ *               unevictable LRU through mlock_new_page(), as a fault that
+ *               raced with its task's move and the rmdir would, and hold it
+ *               (needs MEMCG_REPARENT_TEST_MLOCK_NEW, else EOPNOTSUPP)
  *
  * Reading it returns "held H offline O isolated I locked L": O is how many of
  * the H folios held are charged to an offline memcg. The test removes the
@@ -392,6 +398,7 @@ static struct folio *mlt_folios[MLT_REPARENT_MAX];
 static unsigned long mlt_nr_folios;
 static bool mlt_taken;		/* isolated or locked, not released yet */
 static bool mlt_locked;		/* "lock" rather than "isolate" */
+static struct mem_cgroup *mlt_pinned;	/* "pin" */
 
 static void mlt_reparent_release(void)
 {
@@ -412,6 +419,10 @@ static void mlt_reparent_drop(void)
 	for (i = 0; i < mlt_nr_folios; i++)
 		folio_put(mlt_folios[i]);
 	mlt_nr_folios = 0;
+	if (mlt_pinned) {
+		css_put(&mlt_pinned->css);
+		mlt_pinned = NULL;
+	}
 }
 
 static int mlt_reparent_show(struct seq_file *m, void *v)
@@ -460,6 +471,33 @@ static ssize_t mlt_reparent_write(struct file *file, const char __user *ubuf,
 		mlt_reparent_release();
 	} else if (!strcmp(arg, "drop")) {
 		mlt_reparent_drop();
+	} else if (!strcmp(arg, "pin")) {
+		memcg = get_mem_cgroup_from_mm(current->mm);
+		if (mlt_pinned || !memcg || !memcg->css.parent) {
+			ret = mlt_pinned ? -EBUSY : -EINVAL;
+			if (memcg)
+				css_put(&memcg->css);
+		} else {
+			mlt_pinned = memcg;
+		}
+	} else if (!strcmp(arg, "mlock_new")) {
+#ifdef MEMCG_REPARENT_TEST_MLOCK_NEW
+		struct folio *folio;
+
+		if (!mlt_pinned || mlt_taken) {
+			ret = -EINVAL;
+		} else if (mlt_nr_folios == MLT_REPARENT_MAX) {
+			ret = -ENOSPC;
+		} else {
+			folio = memcg_reparent_test_mlock_new(mlt_pinned);
+			if (folio)
+				mlt_folios[mlt_nr_folios++] = folio;
+			else
+				ret = -ENOMEM;
+		}
+#else
+		ret = -EOPNOTSUPP;
+#endif
 	} else if (str_has_prefix(arg, "isolate ") || str_has_prefix(arg, "lock ")) {
 		lock = arg[0] == 'l';
 		ret = kstrtoul(strchr(arg, ' ') + 1, 0, &nr);

@@ -474,7 +474,8 @@ static int test_reparent_locked_v1(void)
 static int test_reparent_module_rejects(void)
 {
 	static const char * const bad[] = { "isolate", "isolate 0", "isolate 100000",
-					    "lock x", "nonsense" };
+					    "lock x", "nonsense", "pin x",
+					    "mlock_new" };
 	long held, offline;
 	size_t i;
 
@@ -483,8 +484,9 @@ static int test_reparent_module_rejects(void)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		int err = file_write(MLT_REPARENT, bad[i]);
 
-		if (err != -EINVAL && err != -ERANGE) {
-			ksft_print_msg("\"%s\": %d, expected EINVAL or ERANGE\n", bad[i], err);
+		if (err != -EINVAL && err != -ERANGE && err != -EOPNOTSUPP) {
+			ksft_print_msg("\"%s\": %d, expected EINVAL, ERANGE or EOPNOTSUPP\n",
+				       bad[i], err);
 			return KSFT_FAIL;
 		}
 	}
@@ -868,6 +870,128 @@ out:
 	return ret;
 }
 
+/*
+ * A fault charges its new folio to the memcg of the task's mm, then puts
+ * the folio on an LRU; with a VM_LOCKED vma through mlock_new_page(), onto
+ * the unevictable LRU. If the task moved to another memcg in between, and
+ * its old memcg was removed and its reparenting work had run, the folio
+ * lands on the LRU of an offline memcg that nothing walks again: the memcg
+ * stayed dying until the folio was unmapped. The window is a few
+ * instructions wide (a THP fault's clearing widens it), so the module makes
+ * the late folio instead: the child's task pins the child ("pin"), the
+ * child is removed and reparented, then "mlock_new" charges new folios to
+ * it and mlock_new_page()s them. They must move to the parent, as any folio
+ * that comes back to an offline memcg's LRU does, and the child must die
+ * once the pin is dropped.
+ */
+#define MLOCK_NEW_FOLIOS	8
+#define MLOCK_NEW_WAIT_MS	10000
+
+static int pin_child(void *arg)
+{
+	struct deferred_arg *da = arg;
+
+	if (file_fill(da->file, CACHE_SIZE) || file_read_all(da->file))
+		return 1;
+	return file_write(MLT_REPARENT, "pin") ? 2 : 0;
+}
+
+static int run_mlock_new(int v1)
+{
+	struct deferred_arg da = {};
+	struct memcg root = {}, parent = {}, child = {};
+	long held = -1, offline = -1, pages = -1, dying, base, moved, waited;
+	int ret = KSFT_FAIL, status, i, err;
+	pid_t pid;
+
+	if (access(MLT_REPARENT, W_OK) || memcg_root(&root, v1))
+		return KSFT_SKIP;
+	if (memcg_create(&parent, &root, "reparent_mlock_new"))
+		return KSFT_FAIL;
+	if (memcg_create(&child, &parent, "child"))
+		goto out_parent;
+
+	snprintf(da.file, sizeof(da.file), "%s/reparent_mlock_new.%d",
+		 getenv("SCRATCH") ?: "/tmp", getpid());
+	pid = memcg_spawn(&child, pin_child, &da);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("pinning task failed (status %d)\n", status);
+		goto out_child;
+	}
+
+	/* the child's page cache moving shows its work ran */
+	moved = proc_vmstat("memcg_reparent");
+	base = memcg_dying_baseline(&parent);
+	if (rmdir(child.path)) {
+		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
+		goto out_drop;
+	}
+	if (!poll_until(proc_vmstat("memcg_reparent") > moved && !module_offline_pages(),
+			SETTLE_TIMEOUT_MS, waited)) {
+		ksft_print_msg("the child's page cache did not move (memcg_reparent %ld -> %ld, %ld pages on offline LRUs)\n",
+			       moved, proc_vmstat("memcg_reparent"), module_offline_pages());
+		goto out_drop;
+	}
+	/* the work ran; let it finish and go idle */
+	usleep(500 * 1000);
+
+	for (i = 0; i < MLOCK_NEW_FOLIOS; i++) {
+		err = file_write(MLT_REPARENT, "mlock_new");
+		if (err == -EOPNOTSUPP) {
+			ret = KSFT_SKIP;
+			goto out_drop;
+		}
+		if (err) {
+			ksft_print_msg("mlock_new: %s\n", strerror(-err));
+			goto out_drop;
+		}
+	}
+	if (module_held(&held, &offline) || held != MLOCK_NEW_FOLIOS) {
+		ksft_print_msg("the module holds %ld folios, expected %d\n", held,
+			       MLOCK_NEW_FOLIOS);
+		goto out_drop;
+	}
+
+	poll_until(!module_held(&held, &offline) && !offline && !module_offline_pages(),
+		   MLOCK_NEW_WAIT_MS, waited);
+	pages = module_offline_pages();
+	ksft_print_msg("late mlocked folios: %ld of %ld still the offline child's, %ld pages on offline LRUs after %ld ms\n",
+		       offline, held, pages, waited);
+	if (offline || pages)
+		goto out_drop;
+
+	/* the folios hold the parent now: dropping the pin frees the child */
+	file_write(MLT_REPARENT, "drop");
+	dying = memcg_wait_dying(&parent, base, SETTLE_TIMEOUT_MS, &waited);
+	if (dying > base) {
+		ksft_print_msg("the child is still dying %ld ms after the pin was dropped (%ld dying, %ld before)\n",
+			       waited, dying, base);
+		goto out_drop;
+	}
+	ret = KSFT_PASS;
+
+out_drop:
+	file_write(MLT_REPARENT, "drop");
+	unlink(da.file);
+out_child:
+	if (!access(child.path, F_OK))
+		memcg_destroy(&child);
+out_parent:
+	memcg_destroy(&parent);
+	return ret;
+}
+
+static int test_reparent_mlock_new_v2(void)
+{
+	return run_mlock_new(0);
+}
+
+static int test_reparent_mlock_new_v1(void)
+{
+	return run_mlock_new(1);
+}
+
 #define T(x) { x, #x }
 struct reparent_test {
 	int (*fn)(void);
@@ -883,6 +1007,8 @@ struct reparent_test {
 	T(test_reparent_pinned_v2),
 	T(test_reparent_busy_head_v2),
 	T(test_reparent_two_nodes),
+	T(test_reparent_mlock_new_v2),
+	T(test_reparent_mlock_new_v1),
 };
 #undef T
 
