@@ -481,6 +481,8 @@ static int test_reparent_module_rejects(void)
 
 	if (access(MLT_REPARENT, W_OK))
 		return KSFT_SKIP;
+	/* a pin an earlier, killed run left would make mlock_new valid */
+	file_write(MLT_REPARENT, "drop");
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		int err = file_write(MLT_REPARENT, bad[i]);
 
@@ -521,14 +523,22 @@ static int test_reparent_module_rejects(void)
  * back to an LRU. Reclaim of the ancestor isolates and puts them back, and
  * then the memcg dies. Before the bound, the work ran every 10 s for as long
  * as the folios stayed locked.
+ *
+ * With @mlock, no reclaim: once unlocked, the folios are mlocked by a task
+ * outside the tree instead, which moves them to the offline memcg's
+ * unevictable list, where reclaim never looks. That must kick the work too:
+ * the series without the check in mlock_pagevec() left the 64 folios there
+ * and the memcg dying.
  */
 #define QUIET_MS	12000
+#define MLOCK_WAIT_MS	10000
 
-static int test_reparent_pinned_v2(void)
+static int run_pinned(int mlock_after)
 {
 	struct deferred_arg da = { .cmd = "lock 64" };
 	struct memcg root = {}, parent = {}, child = {};
 	long held = -1, offline = -1, stalled, deferred, waited, dying = -1, pages = -1;
+	void *map = MAP_FAILED;
 	int ret = KSFT_FAIL, status;
 	pid_t pid;
 
@@ -586,16 +596,35 @@ static int test_reparent_pinned_v2(void)
 	/* the pin ends; reclaim of the ancestor puts the folios back: a kick */
 	if (file_write(MLT_REPARENT, "release"))
 		goto out_drop;
-	/* EAGAIN when less than asked for was reclaimed: fine here */
-	poll_until((cg_write(parent.path, "memory.reclaim", "8M"),
-		    dying = memcg_nr_dying(&parent), pages = module_offline_pages(),
-		    !dying && !pages), SETTLE_TIMEOUT_MS, waited);
-	ksft_print_msg("after release and reclaim: %ld dying, %ld pages on offline LRUs (%ld ms)\n",
-		       dying, pages, waited);
+	if (mlock_after) {
+		int fd = open(da.file, O_RDONLY);
+
+		map = fd < 0 ? MAP_FAILED : mmap(NULL, CACHE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		if (fd >= 0)
+			close(fd);
+		if (map == MAP_FAILED || mlock(map, CACHE_SIZE)) {
+			ksft_print_msg("mlock %s: %s\n", da.file, strerror(errno));
+			goto out_drop;
+		}
+		/* this task is in no memcg of the tree: no charge, no recharge */
+		poll_until((dying = memcg_nr_dying(&parent), pages = module_offline_pages(),
+			    !dying && !pages), MLOCK_WAIT_MS, waited);
+		ksft_print_msg("after release and mlock: %ld dying, %ld pages on offline LRUs (%ld ms)\n",
+			       dying, pages, waited);
+	} else {
+		/* EAGAIN when less than asked for was reclaimed: fine here */
+		poll_until((cg_write(parent.path, "memory.reclaim", "8M"),
+			    dying = memcg_nr_dying(&parent), pages = module_offline_pages(),
+			    !dying && !pages), SETTLE_TIMEOUT_MS, waited);
+		ksft_print_msg("after release and reclaim: %ld dying, %ld pages on offline LRUs (%ld ms)\n",
+			       dying, pages, waited);
+	}
 	if (!dying && !pages)
 		ret = KSFT_PASS;
 
 out_drop:
+	if (map != MAP_FAILED)
+		munmap(map, CACHE_SIZE);
 	file_write(MLT_REPARENT, "drop");
 	unlink(da.file);
 out_child:
@@ -604,6 +633,16 @@ out_child:
 out_parent:
 	memcg_destroy(&parent);
 	return ret;
+}
+
+static int test_reparent_pinned_v2(void)
+{
+	return run_pinned(0);
+}
+
+static int test_reparent_stalled_mlock_v2(void)
+{
+	return run_pinned(1);
 }
 
 /*
@@ -900,12 +939,15 @@ static int run_mlock_new(int v1)
 {
 	struct deferred_arg da = {};
 	struct memcg root = {}, parent = {}, child = {};
-	long held = -1, offline = -1, pages = -1, dying, base, moved, waited;
+	long held = -1, offline = -1, pages = -1, dying, base, moved, deferred, waited;
+	long page_size = sysconf(_SC_PAGESIZE);
 	int ret = KSFT_FAIL, status, i, err;
 	pid_t pid;
 
 	if (access(MLT_REPARENT, W_OK) || memcg_root(&root, v1))
 		return KSFT_SKIP;
+	/* a pin an earlier, killed run left */
+	file_write(MLT_REPARENT, "drop");
 	if (memcg_create(&parent, &root, "reparent_mlock_new"))
 		return KSFT_FAIL;
 	if (memcg_create(&child, &parent, "child"))
@@ -920,21 +962,26 @@ static int run_mlock_new(int v1)
 		goto out_child;
 	}
 
-	/* the child's page cache moving shows its work ran */
+	/*
+	 * The child's page cache moving shows that its work ran: the late
+	 * folios must come after it, or the first run takes them whatever
+	 * mlock_new_page() does. The count is the folios the child had;
+	 * retries, if any run, are over 6.3 s after they start.
+	 */
 	moved = proc_vmstat("memcg_reparent");
+	deferred = proc_vmstat("memcg_reparent_deferred");
 	base = memcg_dying_baseline(&parent);
 	if (rmdir(child.path)) {
 		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
 		goto out_drop;
 	}
-	if (!poll_until(proc_vmstat("memcg_reparent") > moved && !module_offline_pages(),
-			SETTLE_TIMEOUT_MS, waited)) {
+	if (!poll_until(proc_vmstat("memcg_reparent") >= moved + CACHE_SIZE / page_size &&
+			!module_offline_pages(), SETTLE_TIMEOUT_MS, waited)) {
 		ksft_print_msg("the child's page cache did not move (memcg_reparent %ld -> %ld, %ld pages on offline LRUs)\n",
 			       moved, proc_vmstat("memcg_reparent"), module_offline_pages());
 		goto out_drop;
 	}
-	/* the work ran; let it finish and go idle */
-	usleep(500 * 1000);
+	usleep(proc_vmstat("memcg_reparent_deferred") != deferred ? 7000 * 1000 : 500 * 1000);
 
 	for (i = 0; i < MLOCK_NEW_FOLIOS; i++) {
 		err = file_write(MLT_REPARENT, "mlock_new");
@@ -1005,6 +1052,7 @@ struct reparent_test {
 	T(test_reparent_isolated_v1),
 	T(test_reparent_locked_v1),
 	T(test_reparent_pinned_v2),
+	T(test_reparent_stalled_mlock_v2),
 	T(test_reparent_busy_head_v2),
 	T(test_reparent_two_nodes),
 	T(test_reparent_mlock_new_v2),
