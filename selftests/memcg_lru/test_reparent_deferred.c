@@ -966,7 +966,7 @@ static int run_mlock_new(int v1)
 	 * The child's page cache moving shows that its work ran: the late
 	 * folios must come after it, or the first run takes them whatever
 	 * mlock_new_page() does. The count is the folios the child had;
-	 * retries, if any run, are over 6.3 s after they start.
+	 * retries, if any run, are over 6.3 s after they start (10 s here).
 	 */
 	moved = proc_vmstat("memcg_reparent");
 	deferred = proc_vmstat("memcg_reparent_deferred");
@@ -981,7 +981,7 @@ static int run_mlock_new(int v1)
 			       moved, proc_vmstat("memcg_reparent"), module_offline_pages());
 		goto out_drop;
 	}
-	usleep(proc_vmstat("memcg_reparent_deferred") != deferred ? 7000 * 1000 : 500 * 1000);
+	usleep(proc_vmstat("memcg_reparent_deferred") != deferred ? 10000 * 1000 : 500 * 1000);
 
 	for (i = 0; i < MLOCK_NEW_FOLIOS; i++) {
 		err = file_write(MLT_REPARENT, "mlock_new");
