@@ -608,13 +608,15 @@ static long sibling_touch(struct scene *s, long want, long timeout_ms, long *too
  * files OFF_PASSES times (the "on" phase recharges after one), and the test
  * watches for watch_ms more once it is done, the time the "on" phase is
  * given to see its recharge.  Stops early when the sibling grows by more
- * than limit or memcg_recharge rises.  The sibling's growth, or -1.
+ * than limit or memcg_recharge rises.  0 and the sibling's growth in
+ * *growth, which can be a page or two below 0 (the sibling's own memory
+ * freed meanwhile), or -1 if the toucher failed.
  */
-static long sibling_watch_off(struct scene *s, long limit, long watch_ms, long *recharged,
-			      long *watched_ms)
+static int sibling_watch_off(struct scene *s, long limit, long watch_ms, long *growth,
+			     long *recharged, long *watched_ms)
 {
 	long before = memcg_usage(&s->sibling), rc0 = proc_vmstat("memcg_recharge");
-	long start = now_ms(), done_at = -1, growth;
+	long start = now_ms(), done_at = -1;
 	int status, ok = 1, seen = 0;
 	pid_t pid;
 
@@ -622,9 +624,9 @@ static long sibling_watch_off(struct scene *s, long limit, long watch_ms, long *
 	if (pid < 0)
 		return -1;
 	for (;;) {
-		growth = memcg_usage(&s->sibling) - before;
+		*growth = memcg_usage(&s->sibling) - before;
 		*recharged = rc0 < 0 ? 0 : proc_vmstat("memcg_recharge") - rc0;
-		seen = growth > limit || *recharged > 0;
+		seen = *growth > limit || *recharged > 0;
 		if (seen)
 			break;
 		if (done_at < 0 && waitpid(pid, &status, WNOHANG) == pid) {
@@ -642,7 +644,7 @@ static long sibling_watch_off(struct scene *s, long limit, long watch_ms, long *
 	}
 	*watched_ms = now_ms() - start;
 	/* the toucher's own failure only counts when nothing was seen */
-	return seen || ok ? growth : -1;
+	return seen || ok ? 0 : -1;
 }
 
 /*
@@ -662,8 +664,8 @@ static int test_reparent_recharge(const struct memcg *root)
 {
 	/* "\n" is what echo "" writes; "" a zero-length write(), a no-op at most */
 	static const char * const bad[] = { "2", "abc", "", "\n", "-1" };
-	long orig, touched, growth, par0, par1, recharged = 0, watched = 0, took = 0;
-	int ret = KSFT_FAIL, passes;
+	long orig, touched, growth = 0, par0, par1, recharged = 0, watched = 0, took = 0;
+	int ret = KSFT_FAIL, passes, err;
 	char val[32];
 	struct scene s;
 
@@ -694,10 +696,11 @@ static int test_reparent_recharge(const struct memcg *root)
 	}
 	touched = (file_mb[F_CACHE] + file_mb[F_TMPFS] + file_mb[F_SHARED]) << 20;
 	par0 = memcg_usage(&s.parent);
-	growth = sibling_watch_off(&s, touched / 10, wait_s() * 1000, &recharged, &watched);
+	err = sibling_watch_off(&s, touched / 10, wait_s() * 1000, &growth, &recharged,
+				&watched);
 	ksft_print_msg("memcg_recharge=0: sibling grew %ld KiB touching %ld KiB %d times, memcg_recharge +%ld, in %ld ms\n",
 		       growth >> 10, touched >> 10, OFF_PASSES, recharged, watched);
-	if (growth < 0) {
+	if (err) {
 		ksft_print_msg("the sibling's task could not touch the files\n");
 		goto cleanup;
 	}
