@@ -926,18 +926,9 @@ out:
 #define MLOCK_NEW_FOLIOS	8
 #define MLOCK_NEW_WAIT_MS	10000
 
-static int pin_child(void *arg)
-{
-	struct deferred_arg *da = arg;
-
-	if (file_fill(da->file, CACHE_SIZE) || file_read_all(da->file))
-		return 1;
-	return file_write(MLT_REPARENT, "pin") ? 2 : 0;
-}
-
 static int run_mlock_new(int v1)
 {
-	struct deferred_arg da = {};
+	struct deferred_arg da = { .cmd = "pin" };
 	struct memcg root = {}, parent = {}, child = {};
 	long held = -1, offline = -1, pages = -1, dying, base, moved, deferred, waited;
 	long page_size = sysconf(_SC_PAGESIZE);
@@ -955,7 +946,7 @@ static int run_mlock_new(int v1)
 
 	snprintf(da.file, sizeof(da.file), "%s/reparent_mlock_new.%d",
 		 getenv("SCRATCH") ?: "/tmp", getpid());
-	pid = memcg_spawn(&child, pin_child, &da);
+	pid = memcg_spawn(&child, populate_and_take, &da);
 	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
 	    !WIFEXITED(status) || WEXITSTATUS(status)) {
 		ksft_print_msg("pinning task failed (status %d)\n", status);
