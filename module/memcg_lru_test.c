@@ -386,10 +386,17 @@ static int mlt_switch_race(struct seq_file *m)
  *               unevictable LRU through mlock_new_page(), as a fault that
  *               raced with its task's move and the rmdir would, and hold it
  *               (needs MEMCG_REPARENT_TEST_MLOCK_NEW, else EOPNOTSUPP)
+ *   hold_offline
+ *               hold the pinned memcg's next offline in ->css_offline(),
+ *               after its first reparenting run, for MLT_HOLD_MS; while a
+ *               hold is set, "mlock_new" makes a folio only inside it:
+ *               EAGAIN before, ETIME if the hold ended meanwhile
+ *               (needs MEMCG_REPARENT_TEST_HOLD_OFFLINE, else EOPNOTSUPP)
  *
- * Reading it returns "held H offline O isolated I locked L": O is how many of
- * the H folios held are charged to an offline memcg. The test removes the
- * memcg in between and checks that O goes to 0 after "release".
+ * Reading it returns "held H offline O isolated I locked L holding D": O is
+ * how many of the H folios held are charged to an offline memcg, D whether
+ * the hold of "hold_offline" lasts. The test removes the memcg in between
+ * and checks that O goes to 0 after "release".
  */
 #define MLT_REPARENT_MAX	256
 
@@ -399,6 +406,8 @@ static unsigned long mlt_nr_folios;
 static bool mlt_taken;		/* isolated or locked, not released yet */
 static bool mlt_locked;		/* "lock" rather than "isolate" */
 static struct mem_cgroup *mlt_pinned;	/* "pin" */
+static bool mlt_hold;			/* "hold_offline" */
+#define MLT_HOLD_MS	3000
 
 static void mlt_reparent_release(void)
 {
@@ -419,10 +428,24 @@ static void mlt_reparent_drop(void)
 	for (i = 0; i < mlt_nr_folios; i++)
 		folio_put(mlt_folios[i]);
 	mlt_nr_folios = 0;
+#ifdef MEMCG_REPARENT_TEST_HOLD_OFFLINE
+	if (mlt_hold)
+		memcg_reparent_test_hold_offline(NULL, 0);
+#endif
+	mlt_hold = false;
 	if (mlt_pinned) {
 		css_put(&mlt_pinned->css);
 		mlt_pinned = NULL;
 	}
+}
+
+static inline bool mlt_offline_held(void)
+{
+#ifdef MEMCG_REPARENT_TEST_HOLD_OFFLINE
+	return memcg_reparent_test_offline_held(mlt_pinned);
+#else
+	return false;
+#endif
 }
 
 static int mlt_reparent_show(struct seq_file *m, void *v)
@@ -438,9 +461,9 @@ static int mlt_reparent_show(struct seq_file *m, void *v)
 			offline++;
 	}
 	rcu_read_unlock();
-	seq_printf(m, "held %lu offline %lu isolated %lu locked %lu\n", mlt_nr_folios, offline,
-		   mlt_taken && !mlt_locked ? mlt_nr_folios : 0,
-		   mlt_taken && mlt_locked ? mlt_nr_folios : 0);
+	seq_printf(m, "held %lu offline %lu isolated %lu locked %lu holding %d\n", mlt_nr_folios,
+		   offline, mlt_taken && !mlt_locked ? mlt_nr_folios : 0,
+		   mlt_taken && mlt_locked ? mlt_nr_folios : 0, mlt_hold && mlt_offline_held());
 	mutex_unlock(&mlt_reparent_lock);
 	return 0;
 }
@@ -488,12 +511,27 @@ static ssize_t mlt_reparent_write(struct file *file, const char __user *ubuf,
 			ret = -EINVAL;
 		} else if (mlt_nr_folios == MLT_REPARENT_MAX) {
 			ret = -ENOSPC;
+		} else if (mlt_hold && !mlt_offline_held()) {
+			ret = -EAGAIN;
 		} else {
 			folio = memcg_reparent_test_mlock_new(mlt_pinned);
 			if (folio)
 				mlt_folios[mlt_nr_folios++] = folio;
 			else
 				ret = -ENOMEM;
+			if (!ret && mlt_hold && !mlt_offline_held())
+				ret = -ETIME;
+		}
+#else
+		ret = -EOPNOTSUPP;
+#endif
+	} else if (!strcmp(arg, "hold_offline")) {
+#ifdef MEMCG_REPARENT_TEST_HOLD_OFFLINE
+		if (!mlt_pinned || mlt_hold) {
+			ret = -EINVAL;
+		} else {
+			memcg_reparent_test_hold_offline(mlt_pinned, MLT_HOLD_MS);
+			mlt_hold = true;
 		}
 #else
 		ret = -EOPNOTSUPP;

@@ -75,6 +75,17 @@ static int module_held(long *held, long *offline)
 	return 0;
 }
 
+/* Whether the module holds a memcg in ->css_offline() ("hold_offline"). */
+static int module_holding(void)
+{
+	char buf[128], *p;
+
+	if (file_read(MLT_REPARENT, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, " holding ");
+	return p ? atoi(p + 9) : -1;
+}
+
 /* Pages on the LRUs of offline memcgs (the module's reparent_check), or -1. */
 static long module_offline_pages(void)
 {
@@ -475,7 +486,7 @@ static int test_reparent_module_rejects(void)
 {
 	static const char * const bad[] = { "isolate", "isolate 0", "isolate 100000",
 					    "lock x", "nonsense", "pin x",
-					    "mlock_new" };
+					    "mlock_new", "hold_offline" };
 	long held, offline;
 	size_t i;
 
@@ -922,11 +933,18 @@ out:
  * it and mlock_new_page()s them. They must move to the parent, as any folio
  * that comes back to an offline memcg's LRU does, and the child must die
  * once the pin is dropped.
+ *
+ * With @hold, the late folios come in the window between the child's first
+ * run and offline_css() clearing CSS_ONLINE, a grace period after
+ * ->css_offline() started that run: "hold_offline" makes the module hold
+ * the child's ->css_offline() there for 3 s, and "mlock_new" fails with
+ * EAGAIN until the hold starts. A check that asks whether the memcg is
+ * online finds it so, and nothing moves the folios afterwards.
  */
 #define MLOCK_NEW_FOLIOS	8
 #define MLOCK_NEW_WAIT_MS	10000
 
-static int run_mlock_new(int v1)
+static int run_mlock_new(int v1, int hold)
 {
 	struct deferred_arg da = { .cmd = "pin" };
 	struct memcg root = {}, parent = {}, child = {};
@@ -962,26 +980,46 @@ static int run_mlock_new(int v1)
 	moved = proc_vmstat("memcg_reparent");
 	deferred = proc_vmstat("memcg_reparent_deferred");
 	base = memcg_dying_baseline(&parent);
+	if (hold) {
+		err = file_write(MLT_REPARENT, "hold_offline");
+		if (err) {
+			ret = err == -EOPNOTSUPP ? KSFT_SKIP : KSFT_FAIL;
+			ksft_print_msg("hold_offline: %s\n", strerror(-err));
+			goto out_drop;
+		}
+	}
 	if (rmdir(child.path)) {
 		ksft_print_msg("rmdir %s: %s\n", child.path, strerror(errno));
 		goto out_drop;
 	}
-	if (!poll_until(proc_vmstat("memcg_reparent") >= moved + CACHE_SIZE / page_size &&
+	if (hold) {
+		/* the first run is over once the hold starts */
+		if (!poll_until((err = file_write(MLT_REPARENT, "mlock_new")) != -EAGAIN,
+				SETTLE_TIMEOUT_MS, waited)) {
+			ksft_print_msg("the child's offline was not held after %ld ms\n", waited);
+			goto out_drop;
+		}
+	} else if (!poll_until(proc_vmstat("memcg_reparent") >= moved + CACHE_SIZE / page_size &&
 			!module_offline_pages(), SETTLE_TIMEOUT_MS, waited)) {
 		ksft_print_msg("the child's page cache did not move (memcg_reparent %ld -> %ld, %ld pages on offline LRUs)\n",
 			       moved, proc_vmstat("memcg_reparent"), module_offline_pages());
 		goto out_drop;
 	}
-	usleep(proc_vmstat("memcg_reparent_deferred") != deferred ? 10000 * 1000 : 500 * 1000);
+	if (!hold)
+		usleep(proc_vmstat("memcg_reparent_deferred") != deferred ?
+		       10000 * 1000 : 500 * 1000);
 
 	for (i = 0; i < MLOCK_NEW_FOLIOS; i++) {
-		err = file_write(MLT_REPARENT, "mlock_new");
+		/* with a hold, the first came out of the poll above */
+		if (!hold || i)
+			err = file_write(MLT_REPARENT, "mlock_new");
 		if (err == -EOPNOTSUPP) {
 			ret = KSFT_SKIP;
 			goto out_drop;
 		}
 		if (err) {
-			ksft_print_msg("mlock_new: %s\n", strerror(-err));
+			ksft_print_msg("mlock_new: %s%s\n", strerror(-err),
+				       err == -ETIME ? " (the hold ended first)" : "");
 			goto out_drop;
 		}
 	}
@@ -991,6 +1029,11 @@ static int run_mlock_new(int v1)
 		goto out_drop;
 	}
 
+	/* with a hold, the child counts as offline only once it is over */
+	if (hold && !poll_until(module_holding() == 0, SETTLE_TIMEOUT_MS, waited)) {
+		ksft_print_msg("the hold did not end after %ld ms\n", waited);
+		goto out_drop;
+	}
 	poll_until(!module_held(&held, &offline) && !offline && !module_offline_pages(),
 		   MLOCK_NEW_WAIT_MS, waited);
 	pages = module_offline_pages();
@@ -1022,12 +1065,22 @@ out_parent:
 
 static int test_reparent_mlock_new_v2(void)
 {
-	return run_mlock_new(0);
+	return run_mlock_new(0, 0);
 }
 
 static int test_reparent_mlock_new_v1(void)
 {
-	return run_mlock_new(1);
+	return run_mlock_new(1, 0);
+}
+
+static int test_reparent_offline_window_v2(void)
+{
+	return run_mlock_new(0, 1);
+}
+
+static int test_reparent_offline_window_v1(void)
+{
+	return run_mlock_new(1, 1);
 }
 
 #define T(x) { x, #x }
@@ -1048,6 +1101,8 @@ struct reparent_test {
 	T(test_reparent_two_nodes),
 	T(test_reparent_mlock_new_v2),
 	T(test_reparent_mlock_new_v1),
+	T(test_reparent_offline_window_v2),
+	T(test_reparent_offline_window_v1),
 };
 #undef T
 
