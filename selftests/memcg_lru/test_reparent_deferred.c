@@ -535,16 +535,75 @@ static int test_reparent_module_rejects(void)
  * then the memcg dies. Before the bound, the work ran every 10 s for as long
  * as the folios stayed locked.
  *
- * With @mlock, no reclaim: once unlocked, the folios are mlocked by a task
- * outside the tree instead, which moves them to the offline memcg's
+ * With PINNED_MLOCK, no reclaim: once unlocked, the folios are mlocked by a
+ * task outside the tree instead, which moves them to the offline memcg's
  * unevictable list, where reclaim never looks. That must kick the work too:
  * the series without the check in mlock_pagevec() left the 64 folios there
  * and the memcg dying.
+ *
+ * With PINNED_RECLAIM_HELD, reclaim of the parent (on the classic LRU) runs
+ * for a while before the release, with the folios still locked: every pass
+ * isolates them, fails to lock them and puts them back, a kick each time.
+ * Kicks give the work its retries back, but must not reset its backoff,
+ * which a run that moves nothing leaves at 3.2 s: the work may run about
+ * once per 3.2 s, no more, and must run at least twice (the kicks do start
+ * it again). The series before the backoff was kept across kicks ran it ten
+ * times a second, each run a drain of every CPU's batches, for as long as
+ * the folios stayed locked: with a FUSE read left unanswered, as long as a
+ * delegated owner liked.
  */
-#define QUIET_MS	12000
-#define MLOCK_WAIT_MS	10000
+#define QUIET_MS		12000
+#define MLOCK_WAIT_MS		10000
+#define RECLAIM_HELD_MS		12800
+#define LONGEST_BACKOFF_MS	3200
 
-static int run_pinned(int mlock_after)
+enum { PINNED_RECLAIM, PINNED_MLOCK, PINNED_RECLAIM_HELD };
+
+/*
+ * Reclaim the parent, with the folios still locked; 0 or -1. On the classic
+ * LRU: the multi-gen LRU moves a locked folio on to the next generation
+ * where it finds it (sort_folio()), and puts nothing back.
+ */
+static int reclaim_held(const struct memcg *parent)
+{
+	long start, deferred, runs, passes = 0, lru_gen = lru_gen_read();
+	char was[32];
+
+	if (lru_gen > 0) {
+		snprintf(was, sizeof(was), "0x%lx", lru_gen);
+		if (lru_gen_write("n")) {
+			ksft_print_msg("cannot turn the multi-gen LRU off\n");
+			return -1;
+		}
+	}
+	start = now_ms();
+	deferred = memcg_counter(parent, "memcg_reparent_deferred");
+	while (now_ms() - start < RECLAIM_HELD_MS) {
+		/* EAGAIN: less than asked for was reclaimed, which is the point */
+		cg_write(parent->path, "memory.reclaim", "8M");
+		passes++;
+	}
+	runs = memcg_counter(parent, "memcg_reparent_deferred") - deferred;
+	if (lru_gen > 0 && lru_gen_write(was)) {
+		ksft_print_msg("cannot turn the multi-gen LRU back on (%s)\n", was);
+		return -1;
+	}
+	ksft_print_msg("%ld runs of the work in %d ms of reclaim (%ld passes) with the folios locked\n",
+		       runs, RECLAIM_HELD_MS, passes);
+	if (deferred < 0 || runs < 2) {
+		ksft_print_msg("the folios put back by reclaim did not start the work again\n");
+		return -1;
+	}
+	/* one run in the window may come before the first backoff is over */
+	if (runs > RECLAIM_HELD_MS / LONGEST_BACKOFF_MS + 2) {
+		ksft_print_msg("more than one run per %d ms: kicks reset the backoff\n",
+			       LONGEST_BACKOFF_MS);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_pinned(int mode)
 {
 	struct deferred_arg da = { .cmd = "lock 64" };
 	struct memcg root = {}, parent = {}, child = {};
@@ -604,10 +663,13 @@ static int run_pinned(int mlock_after)
 		goto out_drop;
 	}
 
+	if (mode == PINNED_RECLAIM_HELD && reclaim_held(&parent))
+		goto out_drop;
+
 	/* the pin ends; reclaim of the ancestor puts the folios back: a kick */
 	if (file_write(MLT_REPARENT, "release"))
 		goto out_drop;
-	if (mlock_after) {
+	if (mode == PINNED_MLOCK) {
 		int fd = open(da.file, O_RDONLY);
 
 		map = fd < 0 ? MAP_FAILED : mmap(NULL, CACHE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
@@ -648,12 +710,17 @@ out_parent:
 
 static int test_reparent_pinned_v2(void)
 {
-	return run_pinned(0);
+	return run_pinned(PINNED_RECLAIM);
 }
 
 static int test_reparent_stalled_mlock_v2(void)
 {
-	return run_pinned(1);
+	return run_pinned(PINNED_MLOCK);
+}
+
+static int test_reparent_pinned_reclaim_v2(void)
+{
+	return run_pinned(PINNED_RECLAIM_HELD);
 }
 
 /*
@@ -1107,6 +1174,7 @@ struct reparent_test {
 	T(test_reparent_locked_v1),
 	T(test_reparent_pinned_v2),
 	T(test_reparent_stalled_mlock_v2),
+	T(test_reparent_pinned_reclaim_v2),
 	T(test_reparent_busy_head_v2),
 	T(test_reparent_two_nodes),
 	T(test_reparent_mlock_new_v2),
