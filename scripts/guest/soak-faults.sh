@@ -12,5 +12,7 @@ insmod /opt/memcg-lru/modules/memcg_lru_test.ko || exit 1
 FAULTS_ROUNDS=${SOAK_FAULTS_ROUNDS:-50} \
 FAULTS_PROBABILITY=${SOAK_FAULTS_PROBABILITY:-20} ./test_faults
 rc=$?
+# removed memcgs dead, none of their pages on an LRU, lruvecs consistent
+"$(dirname "$0")"/soak-after || rc=1
 rmmod memcg_lru_test || rc=1
 exit $rc

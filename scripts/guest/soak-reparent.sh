@@ -16,5 +16,7 @@ REPARENT_CHURN_CYCLES=${SOAK_REPARENT_CYCLES:-10000} ./test_reparent_churn
 rc=$?
 REPARENT_STORM_S=${SOAK_STORM_S:-60} ./test_recharge || rc=1
 REPARENT_HOTPLUG_SECONDS=${SOAK_HOTPLUG_S:-600} ./test_reparent_hotplug || rc=1
+# removed memcgs dead, none of their pages on an LRU, lruvecs consistent
+"$(dirname "$0")"/soak-after || rc=1
 rmmod memcg_lru_test || rc=1
 exit $rc

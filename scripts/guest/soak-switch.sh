@@ -13,5 +13,7 @@ LRU_STORM_TOGGLES=${SOAK_STORM_TOGGLES:-5000} \
 LRU_WB_TOGGLES=${SOAK_WB_TOGGLES:-1000} LRU_WB_DEADLINE_S=3600 \
 	./test_lru_switch
 rc=$?
+# removed memcgs dead, none of their pages on an LRU, lruvecs consistent
+"$(dirname "$0")"/soak-after || rc=1
 rmmod memcg_lru_test || rc=1
 exit $rc

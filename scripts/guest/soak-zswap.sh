@@ -16,5 +16,7 @@ ZSWAP_ZPOOLS=$zpools ZSWAP_CHECK_SECONDS=$(( ${SOAK_ZSWAP_S:-3600} / nz )) \
 ZSWAP_CHECK_VARY_MAX=1 ZSWAP_SWAPOFF_CYCLES=${SOAK_SWAPOFF_CYCLES:-100} \
 	./test_zswap_integrity
 rc=$?
+# removed memcgs dead, none of their pages on an LRU, lruvecs consistent
+"$(dirname "$0")"/soak-after || rc=1
 rmmod memcg_lru_test || rc=1
 exit $rc
